@@ -1,0 +1,26 @@
+import type { Metadata } from 'next';
+import type { ReactNode } from 'react';
+import { SiteHeader } from '@/components/site-header';
+import { getCurrentUser } from '@/lib/server/auth/current-user';
+import './globals.css';
+
+// Every page depends on who is asking, and on the per-request CSP nonce.
+export const dynamic = 'force-dynamic';
+
+export const metadata: Metadata = {
+  title: { default: 'Gatehouse', template: '%s · Gatehouse' },
+  description: 'OAuth 2.1 authorization server for MCP servers',
+  referrer: 'no-referrer',
+};
+
+export default async function RootLayout({ children }: { children: ReactNode }) {
+  const user = await getCurrentUser();
+  return (
+    <html lang="en">
+      <body className="min-h-screen bg-slate-50 font-sans text-slate-800 antialiased">
+        <SiteHeader user={user} />
+        <main className="mx-auto max-w-5xl px-4 py-8">{children}</main>
+      </body>
+    </html>
+  );
+}

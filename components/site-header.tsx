@@ -1,0 +1,26 @@
+import Link from 'next/link';
+import type { User } from '@/lib/server/db/users';
+
+export function SiteHeader({ user }: { user: User | null }) {
+  return (
+    <header className="border-b border-slate-200 bg-white">
+      <div className="mx-auto flex max-w-5xl items-center justify-between px-4 py-3">
+        <Link href="/" className="flex items-center gap-2 font-semibold text-slate-900">
+          <span aria-hidden className="inline-block h-6 w-6 rounded bg-indigo-600" />
+          Gatehouse
+        </Link>
+        <nav aria-label="Main" className="flex items-center gap-4 text-sm">
+          {user ? (
+            <>
+              <Link href="/account" className="text-slate-700 hover:text-slate-900">Account</Link>
+              {user.isAdmin ? <Link href="/admin" className="text-slate-700 hover:text-slate-900">Admin</Link> : null}
+              <span className="text-slate-500" data-testid="signed-in-as">{user.email}</span>
+            </>
+          ) : (
+            <span className="text-slate-500">Not signed in</span>
+          )}
+        </nav>
+      </div>
+    </header>
+  );
+}

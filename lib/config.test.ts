@@ -1,0 +1,96 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, parseConfig, parseDurationSeconds } from './config.ts';
+
+const parse = (env: Record<string, string>) => parseConfig(env, '/srv/gatehouse');
+
+function problem(env: Record<string, string>): string {
+  try {
+    parse(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as Error).message;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('parseConfig (SPEC §2)', () => {
+  it('has the documented defaults', () => {
+    const config = parse({});
+    expect(config.port).toBe(3000);
+    expect(config.issuer).toBe('http://localhost:3000');
+    expect(config.database).toEqual({ url: 'file:./data/gatehouse.db', provider: 'sqlite', sqlitePath: '/srv/gatehouse/data/gatehouse.db' });
+    expect(config.dataDir).toBe('/srv/gatehouse/data');
+    expect(config.forwardAuth).toMatchObject({
+      enabled: false,
+      headers: { email: 'x-auth-request-email', user: 'x-auth-request-user', groups: 'x-auth-request-groups' },
+      bypassPaths: ['/local-login', '/signed-out', '/healthz', '/readyz', '/.well-known'],
+    });
+    expect(config.localLogin).toBe(true);
+    expect(config.ttl).toEqual({ accessToken: 900, refreshToken: 2592000, code: 60, refreshReuseGrace: 30 });
+    expect(config.signOut.landingUrl).toBe('http://localhost:3000/signed-out');
+    expect(config.redisUrl).toBeNull();
+  });
+
+  it('follows PORT into the default issuer', () => {
+    expect(parse({ PORT: '4000' }).issuer).toBe('http://localhost:4000');
+  });
+
+  it('keeps the issuer byte for byte', () => {
+    expect(parse({ GATEHOUSE_ISSUER: 'https://auth.example.com/tenant' }).issuer).toBe('https://auth.example.com/tenant');
+  });
+
+  it.each([
+    [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL: unsupported database "mysql"'],
+    [{ DATABASE_URL: 'file:' }, 'DATABASE_URL'],
+    [{ PORT: 'eighty' }, 'PORT'],
+    [{ GATEHOUSE_ISSUER: 'https://auth.example.com/' }, 'GATEHOUSE_ISSUER: must not end with "/"'],
+    [{ GATEHOUSE_ISSUER: 'auth.example.com' }, 'GATEHOUSE_ISSUER'],
+    [{ GATEHOUSE_ISSUER: 'https://auth.example.com?x=1' }, 'GATEHOUSE_ISSUER: must not have a query'],
+    [{ GATEHOUSE_FORWARD_AUTH: 'maybe' }, 'GATEHOUSE_FORWARD_AUTH: must be true or false'],
+    [{ GATEHOUSE_FORWARD_AUTH: 'true' }, 'GATEHOUSE_PROXY_SECRET: is required'],
+    [{ GATEHOUSE_ACCESS_TOKEN_TTL: '15 minutes' }, 'GATEHOUSE_ACCESS_TOKEN_TTL'],
+    [{ GATEHOUSE_SECRET: 'short' }, 'GATEHOUSE_SECRET: must be at least 32 characters'],
+    [{ REDIS_URL: 'http://x' }, 'REDIS_URL'],
+    [{ GATEHOUSE_BYPASS_PATHS: 'signed-out' }, 'GATEHOUSE_BYPASS_PATHS'],
+    [{ GATEHOUSE_FORWARD_AUTH_HEADERS: 'X-Email' }, 'GATEHOUSE_FORWARD_AUTH_HEADERS'],
+    [{ GATEHOUSE_ISUER: 'https://a.example' }, 'GATEHOUSE_ISUER: unknown variable'],
+    [{ GATEHOUSE_OIDC_ISSUER: 'https://cognito.example' }, 'GATEHOUSE_OIDC_CLIENT_ID'],
+  ])('rejects %o with one line naming the variable', (env, expected) => {
+    const message = problem(env as Record<string, string>);
+    expect(message).toContain(expected);
+    expect(message).not.toContain('\n');
+  });
+
+  it('parses lists, trimming and dropping empty items', () => {
+    const config = parse({
+      GATEHOUSE_BYPASS_PATHS: ' /a, ,/b ,',
+      GATEHOUSE_ADMIN_EMAILS: 'Root@Example.com, ops@example.com',
+      GATEHOUSE_ADMIN_GROUPS: 'admins,,',
+    });
+    expect(config.forwardAuth.bypassPaths).toEqual(['/a', '/b']);
+    expect(config.adminEmails).toEqual(['root@example.com', 'ops@example.com']);
+    expect(config.adminGroups).toEqual(['admins']);
+  });
+
+  it('treats empty values as unset', () => {
+    expect(parse({ GATEHOUSE_ISSUER: '', PORT: '' }).issuer).toBe('http://localhost:3000');
+  });
+
+  it('recognises PostgreSQL URLs', () => {
+    expect(parse({ DATABASE_URL: 'postgresql://postgres@127.0.0.1:5432/test' }).database.provider).toBe('postgresql');
+    expect(parse({ DATABASE_URL: 'postgres://u@h/db' }).database.provider).toBe('postgresql');
+  });
+});
+
+describe('parseDurationSeconds', () => {
+  it.each([
+    ['900', 900],
+    ['900s', 900],
+    ['15m', 900],
+    ['12h', 43200],
+    ['30d', 2592000],
+    ['0', null],
+    ['-5', null],
+    ['1w', null],
+  ])('%s → %s', (input, expected) => expect(parseDurationSeconds(input)).toBe(expected));
+});

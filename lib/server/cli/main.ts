@@ -1,0 +1,192 @@
+// The Gatehouse CLI: bootstrap tasks for operators (SPEC §7).
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { ZodError } from 'zod';
+import { ConfigError, getConfig } from '../../config.ts';
+import { getDb } from '../db/client.ts';
+import { MigrationError, applyMigrations } from '../db/migrate.ts';
+import { countLiveAccessTokensByKid, listSigningKeys } from '../db/signing-keys.ts';
+import { createClient } from '../clients/create-client.ts';
+import { ensureActiveSigningKey, retireExpiredSigningKeys, rotateSigningKey } from '../keys/signing-keys.ts';
+import { bootstrap, resolveProcessSecret, StartupError } from '../runtime/bootstrap.ts';
+import { startHttpServer } from '../runtime/http-server.ts';
+import { AdminCreateError, createAdmin } from '../users/create-admin.ts';
+import { CliError, fail, say, table } from './output.ts';
+
+const USAGE = `usage: gatehouse <command>
+
+  serve [--dev]                      run the server (migrates SQLite first)
+  migrate                            apply database migrations, create the first signing key
+  admin create --email E [--password-stdin]
+                                     create or promote an administrator
+  client create --name N [--redirect-uri U]... [--confidential] [--grant G]...
+                [--scope S] [--introspect] [--json]
+                                     register an OAuth client (prints its secret once)
+  keys list                          signing keys, their status and live tokens
+  keys rotate                        start signing with a new key
+  keys retire                        drop retiring keys older than the access-token lifetime
+`;
+
+const CLI_ACTOR = { type: 'system', label: 'cli' } as const;
+
+function options<T extends ParseArgsConfig['options']>(args: string[], spec: T) {
+  try {
+    return parseArgs({ args, options: spec, allowPositionals: false, strict: true }).values;
+  } catch (error) {
+    throw new CliError(`${(error as Error).message}\n\n${USAGE}`, 2);
+  }
+}
+
+async function readStdin(): Promise<string> {
+  if (process.stdin.isTTY) throw new CliError('--password-stdin reads the password from standard input; pipe it in');
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+}
+
+/** Configuration, secret and a migrated database, for commands that need them. */
+async function prepareDatabase() {
+  const config = getConfig();
+  const secret = resolveProcessSecret(config);
+  const db = getDb(config.database.url);
+  return { config, secret, db };
+}
+
+async function migrate(): Promise<void> {
+  const { config, secret, db } = await prepareDatabase();
+  say(`migrating ${config.database.provider === 'sqlite' ? config.database.sqlitePath : 'PostgreSQL'} …`);
+  const { applied, alreadyApplied } = await applyMigrations(config.database.url, { log: (m: string) => say(`  ${m}`) });
+  say(applied.length ? `applied ${applied.length} migration(s); ${alreadyApplied} were already applied` : `up to date (${alreadyApplied} migration(s) applied)`);
+  const kid = await ensureActiveSigningKey(db, secret);
+  if (kid) say(`created the first signing key ${kid}`);
+}
+
+async function adminCreate(args: string[]): Promise<void> {
+  const values = options(args, { email: { type: 'string' }, 'password-stdin': { type: 'boolean' } });
+  if (!values.email) throw new CliError('admin create needs --email', 2);
+  const password = values['password-stdin'] ? await readStdin() : undefined;
+  const { db } = await bootstrap();
+  const { user, created } = await createAdmin(db, { email: values.email, password }, CLI_ACTOR);
+  say(`${created ? 'created' : 'updated'} administrator ${user.email} (username ${user.username})${password ? ' with a local password' : ''}`);
+}
+
+async function clientCreate(args: string[]): Promise<void> {
+  const v = options(args, {
+    name: { type: 'string' },
+    'redirect-uri': { type: 'string', multiple: true },
+    confidential: { type: 'boolean' },
+    grant: { type: 'string', multiple: true },
+    scope: { type: 'string' },
+    introspect: { type: 'boolean' },
+    json: { type: 'boolean' },
+  });
+  if (!v.name) throw new CliError('client create needs --name', 2);
+  const { db } = await bootstrap();
+  const { client, clientSecret } = await createClient(
+    db,
+    {
+      name: v.name,
+      redirectUris: v['redirect-uri'] ?? [],
+      confidential: Boolean(v.confidential),
+      grantTypes: (v.grant ?? []) as never,
+      scope: v.scope ?? '',
+      canIntrospect: Boolean(v.introspect),
+    },
+    CLI_ACTOR,
+  );
+  if (v.json) {
+    say(JSON.stringify({ client_id: client.clientId, client_secret: clientSecret ?? undefined, name: client.name, redirect_uris: client.redirectUris, grant_types: client.grantTypes, token_endpoint_auth_method: client.tokenEndpointAuthMethod }));
+    return;
+  }
+  say(`created client "${client.name}"`);
+  say(`  client_id:     ${client.clientId}`);
+  if (clientSecret) say(`  client_secret: ${clientSecret}   (shown once; store it now)`);
+  say(`  grant types:   ${client.grantTypes.join(', ')}`);
+  if (client.redirectUris.length) say(`  redirect URIs: ${client.redirectUris.join(', ')}`);
+}
+
+async function keys(verb: string | undefined): Promise<void> {
+  const { db, secret, config } = await bootstrap();
+  if (verb === 'list') {
+    const [all, live] = [await listSigningKeys(db), await countLiveAccessTokensByKid(db)];
+    say(table(['KID', 'ALG', 'STATUS', 'CREATED', 'LIVE TOKENS'], all.map((k) => [k.kid, k.alg, k.status, k.createdAt.toISOString(), String(live.get(k.kid) ?? 0)])));
+  } else if (verb === 'rotate') {
+    const { kid, retiring } = await rotateSigningKey(db, secret, CLI_ACTOR);
+    say(`now signing with ${kid}${retiring.length ? `; retiring ${retiring.join(', ')} (still published until tokens it signed expire)` : ''}`);
+  } else if (verb === 'retire') {
+    const retired = await retireExpiredSigningKeys(db, config.ttl.accessToken, CLI_ACTOR);
+    say(retired.length ? `retired ${retired.join(', ')}` : 'no retiring key is old enough to retire');
+  } else {
+    throw new CliError(`unknown keys command "${verb ?? ''}"\n\n${USAGE}`, 2);
+  }
+}
+
+async function serve(args: string[]): Promise<void> {
+  const values = options(args, { dev: { type: 'boolean' } });
+  const ctx = await bootstrap();
+  const server = await startHttpServer(ctx, { dev: Boolean(values.dev) });
+  const stop = (signal: string) => {
+    say(`received ${signal}, shutting down`);
+    server.close().then(() => process.exit(0), () => process.exit(1));
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+  await new Promise(() => {});
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, sub, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'serve':
+        await serve([sub, ...rest].filter((a): a is string => a !== undefined));
+        return 0;
+      case 'migrate':
+        await migrate();
+        break;
+      case 'admin':
+        if (sub !== 'create') throw new CliError(`unknown admin command "${sub ?? ''}"\n\n${USAGE}`, 2);
+        await adminCreate(rest);
+        break;
+      case 'client':
+        if (sub !== 'create') throw new CliError(`unknown client command "${sub ?? ''}"\n\n${USAGE}`, 2);
+        await clientCreate(rest);
+        break;
+      case 'keys':
+        await keys(sub);
+        break;
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        say(USAGE);
+        return command === undefined ? 2 : 0;
+      default:
+        throw new CliError(`unknown command "${command}"\n\n${USAGE}`, 2);
+    }
+    await getDb(getConfig().database.url).close();
+    return 0;
+  } catch (error) {
+    return report(error);
+  }
+}
+
+function report(error: unknown): number {
+  if (error instanceof CliError) {
+    fail(error.message);
+    return error.exitCode;
+  }
+  if (error instanceof ConfigError) {
+    fail(`configuration: ${error.message}`);
+    return 78; // EX_CONFIG
+  }
+  if (error instanceof ZodError) {
+    fail(error.issues.map((i) => i.message).join('; '));
+    return 2;
+  }
+  if (error instanceof AdminCreateError || error instanceof StartupError || error instanceof MigrationError) {
+    fail(error.message);
+    return 1;
+  }
+  fail(`unexpected error: ${(error as Error).message?.split('\n')[0] ?? String(error)}`);
+  return 1;
+}

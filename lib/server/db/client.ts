@@ -1,0 +1,58 @@
+// The database connection: the only module that constructs a Prisma client.
+// Both providers are generated from one schema, so their clients share one API;
+// the SQLite client's type stands for both.
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
+import { PrismaPg } from '@prisma/adapter-pg';
+import { PrismaClient as SqliteClient } from './generated/sqlite/client.ts';
+import { PrismaClient as PostgresClient } from './generated/postgresql/client.ts';
+
+export type PrismaDb = InstanceType<typeof SqliteClient>;
+export type DbProvider = 'sqlite' | 'postgresql';
+
+export type Db = {
+  prisma: PrismaDb;
+  provider: DbProvider;
+  url: string;
+  close(): Promise<void>;
+};
+
+export function providerOf(url: string): DbProvider {
+  return url.startsWith('file:') ? 'sqlite' : 'postgresql';
+}
+
+/** The SQLite file path of a `file:` URL, resolved against the working directory. */
+export function sqliteFileOf(url: string): string {
+  return path.resolve(url.slice('file:'.length).split('?')[0]);
+}
+
+export function openDb(url: string): Db {
+  const provider = providerOf(url);
+  let prisma: PrismaDb;
+  if (provider === 'sqlite') {
+    const file = sqliteFileOf(url);
+    mkdirSync(path.dirname(file), { recursive: true });
+    // WAL lets readers proceed during a write; busy_timeout makes concurrent
+    // writers (several processes on one file) wait instead of failing.
+    const adapter = new PrismaBetterSqlite3({ url: file, timeout: 5000 });
+    prisma = new SqliteClient({ adapter });
+  } else {
+    const adapter = new PrismaPg({ connectionString: url, max: 10, connectionTimeoutMillis: 5000 });
+    prisma = new PostgresClient({ adapter }) as unknown as PrismaDb;
+  }
+  return { prisma, provider, url, close: () => prisma.$disconnect() };
+}
+
+const globalForDb = globalThis as unknown as { __gatehouseDb?: Db };
+
+/**
+ * The process-wide connection. The custom server and the Next.js bundle load
+ * this module separately; keeping the connection on globalThis makes them share it.
+ */
+export function getDb(url: string): Db {
+  if (!globalForDb.__gatehouseDb || globalForDb.__gatehouseDb.url !== url) {
+    globalForDb.__gatehouseDb = openDb(url);
+  }
+  return globalForDb.__gatehouseDb;
+}

@@ -1,0 +1,74 @@
+// Applies the SSO edge's forwarded identity to a request before Next.js sees it
+// (SPEC §5). Untrusted identity headers are stripped; a trusted identity is
+// provisioned and becomes the app session — replacing, never mixing with, a
+// session of another user.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { identityHeaderNames, readForwardedIdentity } from '../../identity/forward-auth.ts';
+import { decodeSessionToken, encodeSessionToken, serializeSessionCookie, sessionCookieName } from '../auth/session-token.ts';
+import type { AppContext } from '../context.ts';
+import { signInForwardedUser } from '../users/sign-in-forwarded-user.ts';
+import { log } from './logger.ts';
+
+export type EdgeOutcome = { kind: 'continue' } | { kind: 'refused'; status: number; message: string };
+
+export function parseCookies(header: string | undefined): Map<string, string> {
+  const cookies = new Map<string, string>();
+  for (const part of (header ?? '').split(';')) {
+    const eq = part.indexOf('=');
+    if (eq <= 0) continue;
+    const name = part.slice(0, eq).trim();
+    if (!cookies.has(name)) cookies.set(name, part.slice(eq + 1).trim());
+  }
+  return cookies;
+}
+
+function replaceCookie(header: string | undefined, name: string, value: string): string {
+  const kept = (header ?? '')
+    .split(';')
+    .map((p) => p.trim())
+    .filter((p) => p && !p.startsWith(`${name}=`));
+  return [...kept, `${name}=${value}`].join('; ');
+}
+
+/** Adds a Set-Cookie that survives Next.js later setting its own cookies. */
+function addSetCookie(res: ServerResponse, cookie: string): void {
+  const setHeader = res.setHeader.bind(res);
+  const ours = [cookie];
+  res.setHeader = ((name: string, value: number | string | readonly string[]) => {
+    if (name.toLowerCase() !== 'set-cookie') return setHeader(name, value);
+    const theirs = Array.isArray(value) ? value : [String(value)];
+    return setHeader(name, [...ours, ...theirs.filter((c) => !ours.includes(c))]);
+  }) as ServerResponse['setHeader'];
+  setHeader('Set-Cookie', ours);
+}
+
+export async function applyEdgeIdentity(req: IncomingMessage, res: ServerResponse, pathname: string, ctx: AppContext): Promise<EdgeOutcome> {
+  const settings = ctx.config.forwardAuth;
+  const result = readForwardedIdentity(pathname, (name) => {
+    const value = req.headers[name.toLowerCase()];
+    return Array.isArray(value) ? value[0] : value;
+  }, settings);
+  // Nothing behind this point may read identity headers or the proxy secret.
+  for (const name of identityHeaderNames(settings)) delete req.headers[name.toLowerCase()];
+
+  if (result.kind !== 'identity') {
+    if (result.reason === 'bad_secret' || result.reason === 'invalid_identity') {
+      log('warn', 'forwarded identity ignored', { reason: result.reason, detail: result.detail, path: pathname });
+    }
+    return { kind: 'continue' };
+  }
+
+  const outcome = await signInForwardedUser(ctx.db, result.identity, { adminEmails: ctx.config.adminEmails, adminGroups: ctx.config.adminGroups });
+  if (!outcome.ok) return { kind: 'refused', status: 403, message: outcome.message };
+
+  const cookieName = sessionCookieName(ctx.config.issuer);
+  const current = parseCookies(req.headers.cookie).get(cookieName);
+  const session = current ? await decodeSessionToken(current, ctx.secret) : null;
+  if (session?.sub === outcome.user.id) return { kind: 'continue' };
+
+  const token = await encodeSessionToken({ sub: outcome.user.id, email: outcome.user.email, name: outcome.user.name, via: 'forward_auth' }, ctx.secret);
+  req.headers.cookie = replaceCookie(req.headers.cookie, cookieName, token);
+  addSetCookie(res, serializeSessionCookie(ctx.config.issuer, token));
+  if (session?.sub) log('info', 'forwarded identity replaced the session of another user', { userId: outcome.user.id });
+  return { kind: 'continue' };
+}

@@ -1,0 +1,11 @@
+import type { NextConfig } from 'next';
+
+const nextConfig: NextConfig = {
+  // Native and driver modules load from node_modules at run time, not bundled.
+  serverExternalPackages: ['better-sqlite3', '@prisma/adapter-better-sqlite3', 'pg', '@prisma/adapter-pg', '@node-rs/argon2'],
+  poweredByHeader: false,
+  reactStrictMode: true,
+  experimental: { authInterrupts: true },
+};
+
+export default nextConfig;

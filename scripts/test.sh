@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# The whole test suite: types, unit and integration tests (SQLite and
+# PostgreSQL), the production build, and the browser tests in Chromium.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+export TEST_DATABASE_URL="${TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/test}"
+
+step() { printf '\n\033[1m▶ %s\033[0m\n' "$*"; }
+
+if ! command -v chromium >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    step "installing Debian's chromium for the browser tests"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    echo "The browser tests need Debian's chromium: sudo apt-get install -y chromium" >&2
+    exit 1
+  fi
+fi
+
+step "prisma clients and schema agreement"
+node scripts/prisma-generate.mjs
+
+step "type check"
+npx tsc --noEmit -p .
+
+step "unit and integration tests (SQLite and PostgreSQL at ${TEST_DATABASE_URL%%@*}@…)"
+npx vitest run
+
+step "production build"
+npx next build
+
+step "browser and HTTP tests (Playwright, Chromium)"
+npx playwright test
