@@ -110,6 +110,7 @@ CREATE TABLE "AccessToken" (
     "jti" TEXT NOT NULL,
     "kind" TEXT NOT NULL,
     "grantId" TEXT,
+    "familyId" TEXT,
     "clientId" TEXT,
     "userId" TEXT,
     "teamId" TEXT,
@@ -298,6 +299,9 @@ CREATE INDEX "RefreshToken_createdAt_id_idx" ON "RefreshToken"("createdAt", "id"
 
 -- CreateIndex
 CREATE INDEX "AccessToken_grantId_idx" ON "AccessToken"("grantId");
+
+-- CreateIndex
+CREATE INDEX "AccessToken_familyId_idx" ON "AccessToken"("familyId");
 
 -- CreateIndex
 CREATE INDEX "AccessToken_clientId_idx" ON "AccessToken"("clientId");

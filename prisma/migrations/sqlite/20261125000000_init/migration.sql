@@ -103,6 +103,7 @@ CREATE TABLE "AccessToken" (
     "jti" TEXT NOT NULL PRIMARY KEY,
     "kind" TEXT NOT NULL,
     "grantId" TEXT,
+    "familyId" TEXT,
     "clientId" TEXT,
     "userId" TEXT,
     "teamId" TEXT,
@@ -285,6 +286,9 @@ CREATE INDEX "RefreshToken_createdAt_id_idx" ON "RefreshToken"("createdAt", "id"
 
 -- CreateIndex
 CREATE INDEX "AccessToken_grantId_idx" ON "AccessToken"("grantId");
+
+-- CreateIndex
+CREATE INDEX "AccessToken_familyId_idx" ON "AccessToken"("familyId");
 
 -- CreateIndex
 CREATE INDEX "AccessToken_clientId_idx" ON "AccessToken"("clientId");
