@@ -133,9 +133,21 @@ const schema = z.object({
   GATEHOUSE_ACCESS_TOKEN_TTL: duration.default(900),
   GATEHOUSE_REFRESH_TOKEN_TTL: duration.default(30 * 86400),
   GATEHOUSE_CODE_TTL: duration.default(60),
-  GATEHOUSE_REFRESH_REUSE_GRACE: duration.default(30),
+  GATEHOUSE_REFRESH_REUSE_GRACE: z
+    .string()
+    .transform((value, ctx) => {
+      // 0 turns the retry window off: every reuse revokes the family.
+      const seconds = value.trim() === '0' ? 0 : parseDurationSeconds(value);
+      if (seconds === null) {
+        ctx.addIssue({ code: 'custom', message: `"${value}" is not a duration (use seconds, or 15m, 12h, 30d)` });
+        return z.NEVER;
+      }
+      return seconds;
+    })
+    .default(30),
   GATEHOUSE_CIMD_ALLOW_HTTP_LOOPBACK: bool.default(false),
   GATEHOUSE_METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  GATEHOUSE_RATE_LIMITS: bool.default(true),
 });
 
 type Raw = z.output<typeof schema>;
@@ -163,6 +175,8 @@ export type Config = {
   ttl: { accessToken: number; refreshToken: number; code: number; refreshReuseGrace: number };
   cimdAllowHttpLoopback: boolean;
   metricsToken: string | null;
+  /** Per-IP limits on the protocol endpoints (off only for benchmarks). */
+  rateLimits: boolean;
 };
 
 const KNOWN = new Set(Object.keys(schema.shape));
@@ -240,6 +254,7 @@ function shapeConfig(raw: Raw, cwd: string): Config {
     },
     cimdAllowHttpLoopback: raw.GATEHOUSE_CIMD_ALLOW_HTTP_LOOPBACK,
     metricsToken: raw.GATEHOUSE_METRICS_TOKEN ?? null,
+    rateLimits: raw.GATEHOUSE_RATE_LIMITS,
   };
 }
 

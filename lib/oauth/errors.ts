@@ -47,13 +47,17 @@ export class OAuthError extends Error {
   constructor(
     readonly code: OAuthErrorCode,
     readonly description: string,
-    opts: { status?: number; mayRedirect?: boolean } = {},
+    opts: { status?: number; mayRedirect?: boolean; headers?: Record<string, string> } = {},
   ) {
     super(`${code}: ${description}`);
     this.name = 'OAuthError';
     this.status = opts.status ?? STATUS[code];
     this.mayRedirect = opts.mayRedirect ?? true;
+    this.headers = opts.headers ?? {};
   }
+
+  /** Extra response headers, e.g. WWW-Authenticate on a 401. */
+  readonly headers: Record<string, string>;
 
   /** False for errors about the client or redirect URI themselves: those render a page instead. */
   readonly mayRedirect: boolean;
@@ -64,7 +68,7 @@ export class OAuthError extends Error {
 }
 
 export const invalidRequest = (description: string) => new OAuthError('invalid_request', description);
-export const invalidClient = (description: string, opts: { status?: number } = {}) =>
+export const invalidClient = (description: string, opts: { status?: number; headers?: Record<string, string> } = {}) =>
   new OAuthError('invalid_client', description, { ...opts, mayRedirect: false });
 export const invalidGrant = (description: string) => new OAuthError('invalid_grant', description);
 export const invalidScope = (description: string) => new OAuthError('invalid_scope', description);

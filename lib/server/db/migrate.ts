@@ -136,7 +136,7 @@ function assess(rows: Row[], files: Migration[]): MigrationStatus {
       );
     } else if (!file) {
       problems.push(
-        `the database has migration ${row.migration_name} applied but no file matches it (is this an older build of Gatehouse?)`,
+        `the database has migration ${row.migration_name} applied but no file matches it (was it migrated by a newer build of Gatehouse?)`,
       );
     } else if (file.checksum !== row.checksum) {
       blocked.add(row.migration_name);

@@ -80,3 +80,11 @@ export async function countUsers(db: Db): Promise<number> {
 export async function setUserAdmin(db: Db, id: string, isAdmin: boolean): Promise<User> {
   return toUser(await db.prisma.user.update({ where: { id }, data: { isAdmin } }));
 }
+
+/** Names for workspace keys, in the order given; unknown keys keep their key as name. */
+export async function describeWorkspaces(db: Db, keys: string[]): Promise<{ key: string; name: string }[]> {
+  if (keys.length === 0) return [];
+  const rows = await db.prisma.workspace.findMany({ where: { key: { in: keys } }, select: { key: true, name: true } });
+  const names = new Map(rows.map((r) => [r.key, r.name]));
+  return keys.map((key) => ({ key, name: names.get(key) ?? key }));
+}

@@ -3,6 +3,7 @@ import { getConfig, type Config } from '../../config.ts';
 import type { AppContext } from '../context.ts';
 import { getDb } from '../db/client.ts';
 import { applyMigrations, migrationStatus } from '../db/migrate.ts';
+import { ensureBuiltInScopes } from '../db/scopes.ts';
 import { ensureActiveSigningKey } from '../keys/signing-keys.ts';
 import { log } from './logger.ts';
 import { resolveSecret } from './secret.ts';
@@ -41,6 +42,7 @@ export async function bootstrap(): Promise<AppContext> {
     }
   }
   const db = getDb(url);
+  await ensureBuiltInScopes(db);
   const kid = await ensureActiveSigningKey(db, secret);
   if (kid) log('info', 'created the first signing key', { kid });
   return { config, db, secret };

@@ -7,28 +7,10 @@ import { identityHeaderNames, readForwardedIdentity } from '../../identity/forwa
 import { decodeSessionToken, encodeSessionToken, serializeSessionCookie, sessionCookieName } from '../auth/session-token.ts';
 import type { AppContext } from '../context.ts';
 import { signInForwardedUser } from '../users/sign-in-forwarded-user.ts';
+import { parseCookies, replaceCookie } from './cookies.ts';
 import { log } from './logger.ts';
 
 export type EdgeOutcome = { kind: 'continue' } | { kind: 'refused'; status: number; message: string };
-
-export function parseCookies(header: string | undefined): Map<string, string> {
-  const cookies = new Map<string, string>();
-  for (const part of (header ?? '').split(';')) {
-    const eq = part.indexOf('=');
-    if (eq <= 0) continue;
-    const name = part.slice(0, eq).trim();
-    if (!cookies.has(name)) cookies.set(name, part.slice(eq + 1).trim());
-  }
-  return cookies;
-}
-
-function replaceCookie(header: string | undefined, name: string, value: string): string {
-  const kept = (header ?? '')
-    .split(';')
-    .map((p) => p.trim())
-    .filter((p) => p && !p.startsWith(`${name}=`));
-  return [...kept, `${name}=${value}`].join('; ');
-}
 
 /** Adds a Set-Cookie that survives Next.js later setting its own cookies. */
 function addSetCookie(res: ServerResponse, cookie: string): void {

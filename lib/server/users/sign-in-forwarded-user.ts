@@ -29,6 +29,8 @@ export async function signInForwardedUser(db: Db, identity: ForwardedIdentity, p
 
   // A different email with the same local part: refuse clearly rather than invent a suffix.
   const clash = await findUserByUsername(db, identity.username);
+  // Not a clash but a race: a concurrent first request of this same identity created the row since the lookup above.
+  if (clash && clash.email === identity.email.toLowerCase()) return signInForwardedUser(db, identity, policy, now);
   if (clash) {
     await recordAudit(db, {
       actor: { type: 'system' },

@@ -1,0 +1,28 @@
+// GET|POST /oauth/authorize — the checks, in order. The first two decide whether
+// errors may be redirected at all; after them every error goes back to the
+// client with `state` and `iss`.
+import type { OAuthContext } from '../context.ts';
+import { OAuthError } from '../errors.ts';
+import { checkClient } from './check-client.ts';
+import { checkPkce } from './check-pkce.ts';
+import { checkRedirectUri } from './check-redirect-uri.ts';
+import { checkRequestedResource } from './check-resource.ts';
+import { checkResponseType } from './check-response-type.ts';
+import { checkScope } from './check-scope.ts';
+import { AuthorizationError, type AuthorizationParams, type ValidatedAuthorizationRequest } from './request.ts';
+
+export async function validateAuthorizationRequest(ctx: OAuthContext, params: AuthorizationParams): Promise<ValidatedAuthorizationRequest> {
+  const client = await checkClient(ctx, params);
+  const redirectUri = await checkRedirectUri(ctx, client, params);
+  const state = params.state ?? null;
+  try {
+    checkResponseType(client, params);
+    const codeChallenge = checkPkce(params);
+    const scope = await checkScope(ctx, client, params);
+    const resource = await checkRequestedResource(ctx, params);
+    return { client, redirectUri, state, scope, resource, codeChallenge, params };
+  } catch (error) {
+    if (error instanceof OAuthError) throw new AuthorizationError(error, redirectUri, state);
+    throw error;
+  }
+}

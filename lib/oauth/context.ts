@@ -1,0 +1,30 @@
+// Everything the protocol core needs for one request, injected by the server
+// (lib/server/oauth/provider.ts) or by unit tests with in-memory parts.
+import type { CryptoKey, JWK } from 'jose';
+import type { OAuthClient, OAuthStore } from './ports.ts';
+
+export type Signer = { kid: string; alg: string; key: CryptoKey };
+
+export interface KeyProvider {
+  /** The key that signs now. */
+  getSigner(): Promise<Signer>;
+  /** Every published public key (active and retiring), for JWKS and for verifying our own tokens. */
+  getPublicKeys(): Promise<JWK[]>;
+}
+
+export interface ClientResolver {
+  /** A registered client, or one described by a Client ID Metadata Document. */
+  resolve(clientId: string): Promise<OAuthClient | null>;
+}
+
+export type OAuthContext = {
+  issuer: string;
+  store: OAuthStore;
+  keys: KeyProvider;
+  clients: ClientResolver;
+  now: () => Date;
+  ttl: { accessToken: number; refreshToken: number; code: number; refreshReuseGrace: number };
+  /** Seals the token response kept for a refresh retry within the grace window. */
+  seal(plaintext: string): string;
+  unseal(sealed: string): string;
+};

@@ -1,0 +1,101 @@
+// grant_type=refresh_token (RFC 6749 §6, OAuth 2.1 §4.3.1 and §4.3.3): the token
+// rotates on every use. A retry of the just-rotated token inside the grace
+// window gets the same new tokens back (a client that lost the response must
+// not lose the grant); any other reuse revokes the whole family.
+import { hashToken } from '../../crypto.ts';
+import { signAccessToken } from '../access-token.ts';
+import type { OAuthContext } from '../context.ts';
+import { invalidGrant, invalidRequest, invalidScope, invalidTarget, unauthorizedClient } from '../errors.ts';
+import type { OAuthClient, RefreshToken } from '../ports.ts';
+import { resolveGrantReach } from '../reach.ts';
+import { canonicalResource } from '../resource.ts';
+import { isSubset, parseScope } from '../scope.ts';
+import { newRefreshToken, tokenResponse, type TokenResponse } from './token-response.ts';
+
+export type RefreshParams = { refresh_token?: string; scope?: string; resource?: string[] };
+
+type Meta = { ip?: string | null; userAgent?: string | null };
+
+export async function refreshAccessToken(ctx: OAuthContext, client: OAuthClient, params: RefreshParams, meta: Meta = {}): Promise<TokenResponse> {
+  if (!client.grantTypes.includes('refresh_token')) throw unauthorizedClient('this client may not use the refresh_token grant');
+  if (!params.refresh_token) throw invalidRequest('refresh_token is required');
+  const now = ctx.now();
+
+  const token = await ctx.store.findRefreshToken(hashToken(params.refresh_token));
+  if (!token) throw invalidGrant('the refresh token is invalid');
+  const grant = await ctx.store.findGrant(token.grantId);
+  if (!grant || grant.clientId !== client.id) throw invalidGrant('the refresh token was not issued to this client');
+
+  if (token.revokedAt) throw invalidGrant('the refresh token has been revoked');
+  if (token.rotatedAt) return retryOrRevoke(ctx, client, token, grant.userId, meta);
+  if (token.expiresAt.getTime() <= now.getTime()) throw invalidGrant('the refresh token has expired');
+  if (grant.revokedAt) throw invalidGrant('the grant has been revoked');
+  if (!(await ctx.store.isUserActive(grant.userId))) throw invalidGrant('the user is no longer active');
+
+  // A narrower scope may be asked for (RFC 6749 §6); never a wider one.
+  const requested = parseScope(params.scope);
+  if (requested.length && !isSubset(requested, token.scope)) throw invalidScope('the requested scope exceeds the original grant');
+  const scope = requested.length ? requested : token.scope;
+  if (params.resource?.length) {
+    if (params.resource.length > 1 || canonicalResource(params.resource[0]) !== (token.resource && canonicalResource(token.resource))) {
+      throw invalidTarget('resource does not match the original grant');
+    }
+  }
+
+  const reach = await resolveGrantReach(ctx.store, grant, scope);
+  const access = await signAccessToken(ctx, {
+    kind: 'oauth',
+    subject: grant.userId,
+    clientId: client.clientId,
+    clientInternalId: client.id,
+    userId: grant.userId,
+    grantId: grant.id,
+    familyId: token.familyId,
+    scope,
+    resource: token.resource,
+    reach,
+  });
+  const successor = newRefreshToken(ctx, { grantId: grant.id, familyId: token.familyId, parentId: token.id, scope: token.scope, resource: token.resource });
+  const response = tokenResponse(access, scope, successor.value);
+
+  const outcome = await ctx.store.rotateRefreshToken(token.id, now, ctx.seal(JSON.stringify(response)), {
+    accessToken: access.record,
+    refreshToken: successor.record,
+  });
+  if (outcome === 'already_rotated') {
+    const current = await ctx.store.findRefreshToken(hashToken(params.refresh_token));
+    return retryOrRevoke(ctx, client, current ?? token, grant.userId, meta);
+  }
+  await Promise.all([ctx.store.touchGrant(grant.id, now), ctx.store.touchClient(client.id, now)]);
+  return response;
+}
+
+async function retryOrRevoke(ctx: OAuthContext, client: OAuthClient, token: RefreshToken, userId: string, meta: Meta): Promise<TokenResponse> {
+  const now = ctx.now();
+  const sinceRotation = token.rotatedAt ? now.getTime() - token.rotatedAt.getTime() : Infinity;
+  if (!token.revokedAt && token.retryCipher && sinceRotation <= ctx.ttl.refreshReuseGrace * 1000) {
+    await ctx.store.recordSecurityEvent({
+      action: 'oauth.refresh_reused',
+      clientId: client.clientId,
+      userId,
+      targetType: 'refresh_family',
+      targetId: token.familyId,
+      ip: meta.ip,
+      userAgent: meta.userAgent,
+      details: { outcome: 'grace_retry', secondsSinceRotation: Math.round(sinceRotation / 1000) },
+    });
+    return JSON.parse(ctx.unseal(token.retryCipher)) as TokenResponse;
+  }
+  await ctx.store.revokeFamily(token.familyId, 'reuse', now);
+  await ctx.store.recordSecurityEvent({
+    action: 'oauth.refresh_reused',
+    clientId: client.clientId,
+    userId,
+    targetType: 'refresh_family',
+    targetId: token.familyId,
+    ip: meta.ip,
+    userAgent: meta.userAgent,
+    details: { outcome: 'family_revoked' },
+  });
+  throw invalidGrant('the refresh token has already been used');
+}

@@ -1,0 +1,141 @@
+// POST /oauth/introspect — RFC 7662, for resource-server clients allowed to
+// introspect. Every kind of token answers with the same fields, and workspaces
+// and tools are resolved now, so a revocation or a team change shows at once.
+import { hashToken } from '../crypto.ts';
+import { verifyOwnAccessToken } from './access-token.ts';
+import { authenticateClient } from './client-auth.ts';
+import type { OAuthContext } from './context.ts';
+import { OAuthError, invalidRequest } from './errors.ts';
+import { intersect, resolveGrantReach } from './reach.ts';
+import { formatScope } from './scope.ts';
+import { singleValued, type FormParams } from './token-endpoint.ts';
+
+export const PERSONAL_TOKEN_PREFIX = 'gh_pat_';
+export const TEAM_TOKEN_PREFIX = 'gh_team_';
+
+export type TokenKind = 'access_token' | 'refresh_token' | 'personal_token' | 'team_token';
+
+export type IntrospectionResponse =
+  | { active: false }
+  | {
+      active: true;
+      iss: string;
+      sub: string;
+      client_id?: string;
+      scope: string;
+      aud: string;
+      exp?: number;
+      iat?: number;
+      jti?: string;
+      token_type: 'Bearer' | 'refresh_token';
+      token_kind: TokenKind;
+      workspaces: string[];
+      tools: string[];
+    };
+
+const INACTIVE = { active: false } as const;
+const seconds = (d: Date) => Math.floor(d.getTime() / 1000);
+
+export async function handleIntrospectionRequest(
+  ctx: OAuthContext,
+  request: { authorization: string | null; form: FormParams; ip?: string | null; userAgent?: string | null },
+): Promise<IntrospectionResponse> {
+  const body = singleValued(request.form);
+  const client = await authenticateClient(ctx, { authorization: request.authorization, body, ip: request.ip, userAgent: request.userAgent });
+  if (!client.canIntrospect) throw new OAuthError('unauthorized_client', 'this client may not introspect tokens', { status: 403 });
+  if (!body.token) throw invalidRequest('token is required');
+  return introspectToken(ctx, body.token);
+}
+
+export async function introspectToken(ctx: OAuthContext, token: string): Promise<IntrospectionResponse> {
+  if (token.startsWith(PERSONAL_TOKEN_PREFIX)) return introspectPersonalToken(ctx, token);
+  if (token.startsWith(TEAM_TOKEN_PREFIX)) return introspectTeamToken(ctx, token);
+  if (token.startsWith('gh_rt_')) return introspectRefreshToken(ctx, token);
+  return introspectAccessToken(ctx, token);
+}
+
+async function introspectAccessToken(ctx: OAuthContext, token: string): Promise<IntrospectionResponse> {
+  const claims = await verifyOwnAccessToken(ctx, token);
+  if (!claims) return INACTIVE;
+  const record = await ctx.store.findAccessToken(claims.jti);
+  if (!record || record.revokedAt) return INACTIVE;
+  let reach = { workspaces: claims.workspaces ?? [], tools: claims.tools ?? [] };
+  if (record.grantId) {
+    const grant = await ctx.store.findGrant(record.grantId);
+    if (!grant || grant.revokedAt || !(await ctx.store.isUserActive(grant.userId))) return INACTIVE;
+    reach = await resolveGrantReach(ctx.store, grant, record.scope);
+  }
+  return {
+    active: true,
+    iss: ctx.issuer,
+    sub: claims.sub,
+    client_id: claims.client_id,
+    scope: formatScope(record.scope),
+    aud: record.audience,
+    exp: claims.exp,
+    iat: claims.iat,
+    jti: claims.jti,
+    token_type: 'Bearer',
+    token_kind: 'access_token',
+    ...reach,
+  };
+}
+
+async function introspectRefreshToken(ctx: OAuthContext, token: string): Promise<IntrospectionResponse> {
+  const record = await ctx.store.findRefreshToken(hashToken(token));
+  const now = ctx.now();
+  if (!record || record.revokedAt || record.rotatedAt || record.expiresAt <= now) return INACTIVE;
+  const grant = await ctx.store.findGrant(record.grantId);
+  if (!grant || grant.revokedAt || !(await ctx.store.isUserActive(grant.userId))) return INACTIVE;
+  const client = await ctx.store.findClientById(grant.clientId);
+  return {
+    active: true,
+    iss: ctx.issuer,
+    sub: grant.userId,
+    client_id: client?.clientId,
+    scope: formatScope(record.scope),
+    aud: record.resource ?? ctx.issuer,
+    exp: seconds(record.expiresAt),
+    token_type: 'refresh_token',
+    token_kind: 'refresh_token',
+    ...(await resolveGrantReach(ctx.store, grant, record.scope)),
+  };
+}
+
+async function introspectPersonalToken(ctx: OAuthContext, token: string): Promise<IntrospectionResponse> {
+  const record = await ctx.store.findPersonalToken(hashToken(token));
+  const now = ctx.now();
+  if (!record || record.revokedAt || (record.expiresAt && record.expiresAt <= now)) return INACTIVE;
+  if (!(await ctx.store.isUserActive(record.userId))) return INACTIVE;
+  const userWorkspaces = await ctx.store.listUserWorkspaces(record.userId);
+  await ctx.store.touchPersonalToken(record.id, now);
+  return {
+    active: true,
+    iss: ctx.issuer,
+    sub: record.userId,
+    scope: '',
+    aud: ctx.issuer,
+    ...(record.expiresAt ? { exp: seconds(record.expiresAt) } : {}),
+    token_type: 'Bearer',
+    token_kind: 'personal_token',
+    workspaces: intersect(record.workspaceKeys, userWorkspaces),
+    tools: record.tools,
+  };
+}
+
+async function introspectTeamToken(ctx: OAuthContext, token: string): Promise<IntrospectionResponse> {
+  const team = await ctx.store.findTeamByTokenHash(hashToken(token));
+  if (!team || !team.active) return INACTIVE;
+  return {
+    active: true,
+    iss: ctx.issuer,
+    sub: `team:${team.teamId}`,
+    scope: '',
+    aud: ctx.issuer,
+    jti: team.activeJti,
+    token_type: 'Bearer',
+    token_kind: 'team_token',
+    workspaces: await ctx.store.listTeamWorkspaces(team.teamId),
+    tools: team.tools ?? ['*'],
+  };
+}

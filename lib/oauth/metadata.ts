@@ -1,0 +1,65 @@
+// Discovery documents: RFC 8414 authorization server metadata (also served as
+// OpenID discovery) and RFC 9728 protected resource metadata for Gatehouse's
+// own API. `issuer` is the configured string byte for byte (RFC 8414 §3.3).
+
+export type AuthorizationServerMetadata = Record<string, unknown> & { issuer: string };
+
+export const ENDPOINTS = {
+  authorization: '/oauth/authorize',
+  token: '/oauth/token',
+  registration: '/oauth/register',
+  revocation: '/oauth/revoke',
+  introspection: '/oauth/introspect',
+  jwks: '/.well-known/jwks.json',
+} as const;
+
+const CLIENT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'none'];
+
+export function authorizationServerMetadata(issuer: string, scopes: string[]): AuthorizationServerMetadata {
+  const at = (path: string) => `${issuer}${path}`;
+  return {
+    issuer,
+    authorization_endpoint: at(ENDPOINTS.authorization),
+    token_endpoint: at(ENDPOINTS.token),
+    registration_endpoint: at(ENDPOINTS.registration),
+    revocation_endpoint: at(ENDPOINTS.revocation),
+    introspection_endpoint: at(ENDPOINTS.introspection),
+    jwks_uri: at(ENDPOINTS.jwks),
+    scopes_supported: scopes,
+    response_types_supported: ['code'],
+    response_modes_supported: ['query'],
+    grant_types_supported: ['authorization_code', 'refresh_token', 'client_credentials'],
+    token_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS,
+    revocation_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS,
+    introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+    code_challenge_methods_supported: ['S256'],
+    authorization_response_iss_parameter_supported: true,
+    client_id_metadata_document_supported: true,
+    // OpenID discovery requires these; Gatehouse issues access tokens, not ID tokens.
+    subject_types_supported: ['public'],
+    id_token_signing_alg_values_supported: ['ES256'],
+    service_documentation: at('/'),
+  };
+}
+
+/** RFC 8414 §3.1: `/.well-known/oauth-authorization-server` is inserted before the issuer's path. */
+export function metadataPaths(issuer: string): { authorizationServer: string[]; openid: string[]; protectedResource: string[] } {
+  const path = new URL(issuer).pathname.replace(/\/$/, '');
+  return {
+    authorizationServer: path ? [`/.well-known/oauth-authorization-server${path}`, '/.well-known/oauth-authorization-server'] : ['/.well-known/oauth-authorization-server'],
+    // OpenID Connect Discovery §4 appends to the issuer instead.
+    openid: path ? [`${path}/.well-known/openid-configuration`, `/.well-known/openid-configuration${path}`, '/.well-known/openid-configuration'] : ['/.well-known/openid-configuration'],
+    protectedResource: path ? [`/.well-known/oauth-protected-resource${path}`, '/.well-known/oauth-protected-resource'] : ['/.well-known/oauth-protected-resource'],
+  };
+}
+
+/** RFC 9728 §2 for Gatehouse's own API (its admin and account endpoints accept Gatehouse tokens). */
+export function protectedResourceMetadata(issuer: string, scopes: string[]) {
+  return {
+    resource: issuer,
+    authorization_servers: [issuer],
+    bearer_methods_supported: ['header'],
+    scopes_supported: scopes.filter((s) => s !== 'offline_access'),
+    resource_name: 'Gatehouse',
+  };
+}

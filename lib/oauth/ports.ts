@@ -1,0 +1,193 @@
+// What the protocol core needs from the outside world (storage, keys, clock),
+// as interfaces the persistence module implements. Redemption of a code and
+// rotation of a refresh token are atomic consume operations: whatever the number
+// of concurrent requests or instances, exactly one caller wins.
+
+export type ClientSource = 'admin' | 'dynamic' | 'metadata_document';
+export type TokenEndpointAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none';
+
+export type OAuthClient = {
+  /** Internal row id; grants and tokens reference it. */
+  id: string;
+  clientId: string;
+  name: string;
+  secretHash: string | null;
+  redirectUris: string[];
+  grantTypes: string[];
+  responseTypes: string[];
+  tokenEndpointAuthMethod: TokenEndpointAuthMethod;
+  /** Space-separated scopes the client may ask for; empty = any known scope. */
+  scope: string;
+  logoUri: string | null;
+  clientUri: string | null;
+  applicationType: string;
+  metadata: Record<string, unknown>;
+  source: ClientSource;
+  registrationAccessTokenHash: string | null;
+  canIntrospect: boolean;
+  disabled: boolean;
+  createdAt: Date;
+};
+
+export type Grant = {
+  id: string;
+  userId: string;
+  clientId: string;
+  scope: string[];
+  resource: string | null;
+  workspaceKeys: string[];
+  createdAt: Date;
+  revokedAt: Date | null;
+};
+
+export type AuthorizationCode = {
+  id: string;
+  grantId: string;
+  redirectUri: string;
+  codeChallenge: string;
+  scope: string[];
+  resource: string | null;
+  expiresAt: Date;
+  redeemedAt: Date | null;
+};
+
+export type RefreshToken = {
+  id: string;
+  grantId: string;
+  familyId: string;
+  parentId: string | null;
+  scope: string[];
+  resource: string | null;
+  expiresAt: Date;
+  rotatedAt: Date | null;
+  revokedAt: Date | null;
+  /** The successor's token response, sealed, kept for the reuse grace window. */
+  retryCipher: string | null;
+};
+
+export type AccessTokenRecord = {
+  jti: string;
+  kind: 'oauth' | 'client_credentials';
+  grantId: string | null;
+  familyId: string | null;
+  clientId: string | null;
+  userId: string | null;
+  kid: string;
+  scope: string[];
+  audience: string;
+  expiresAt: Date;
+  revokedAt: Date | null;
+};
+
+export type NewRefreshToken = Omit<RefreshToken, 'rotatedAt' | 'revokedAt' | 'retryCipher'> & { tokenHash: string };
+export type NewAccessToken = Omit<AccessTokenRecord, 'revokedAt'>;
+export type IssuedTokens = { accessToken: NewAccessToken; refreshToken: NewRefreshToken | null };
+
+export type ConsumeResult<T> =
+  | { outcome: 'consumed'; record: T }
+  /** Already consumed before: a replay. */
+  | { outcome: 'replayed'; record: T }
+  | { outcome: 'not_found' };
+
+export type ScopeDefinition = { name: string; description: string; tools: string[]; isDefault: boolean };
+export type ResourceServerRecord = { url: string; name: string; scopes: string[] };
+
+/** What a token reaches, resolved at the moment of the check (SPEC §3 "What a token can reach"). */
+export type Reach = { workspaces: string[]; tools: string[] };
+
+export type PersonalTokenRecord = {
+  id: string;
+  name: string;
+  userId: string;
+  workspaceKeys: string[];
+  tools: string[];
+  expiresAt: Date | null;
+  revokedAt: Date | null;
+};
+
+export type TeamTokenRecord = {
+  teamId: string;
+  name: string;
+  ownerId: string;
+  activeJti: string;
+  active: boolean;
+  /** null: every tool */
+  tools: string[] | null;
+  tokenIssuedAt: Date | null;
+};
+
+export type SecurityEvent = {
+  action:
+    | 'oauth.code_replayed'
+    | 'oauth.refresh_reused'
+    | 'oauth.client_auth_failed'
+    | 'oauth.redirect_uri_rejected'
+    | 'oauth.grant_created'
+    | 'oauth.client_registered'
+    | 'oauth.client_updated'
+    | 'oauth.client_deleted'
+    | 'oauth.token_revoked';
+  /** The public client identifier (client_id), as admins see it. */
+  clientId?: string;
+  userId?: string;
+  targetType?: string;
+  targetId?: string;
+  ip?: string | null;
+  userAgent?: string | null;
+  details?: Record<string, unknown>;
+};
+
+export interface OAuthStore {
+  findClient(clientId: string): Promise<OAuthClient | null>;
+  findClientById(id: string): Promise<OAuthClient | null>;
+  insertClient(client: Omit<OAuthClient, 'createdAt' | 'disabled'>): Promise<OAuthClient>;
+  updateClient(id: string, changes: Partial<Omit<OAuthClient, 'id' | 'clientId' | 'createdAt'>>): Promise<OAuthClient>;
+  deleteClient(id: string): Promise<void>;
+  touchClient(id: string, at: Date): Promise<void>;
+
+  listScopes(): Promise<ScopeDefinition[]>;
+  listResourceServers(): Promise<ResourceServerRecord[]>;
+
+  findActiveGrant(userId: string, clientId: string, resource: string | null): Promise<Grant | null>;
+  saveGrant(grant: { userId: string; clientId: string; scope: string[]; resource: string | null; workspaceKeys: string[] }, at: Date): Promise<Grant>;
+  findGrant(id: string): Promise<Grant | null>;
+  touchGrant(id: string, at: Date): Promise<void>;
+
+  insertAuthorizationCode(code: Omit<AuthorizationCode, 'redeemedAt'> & { codeHash: string }): Promise<void>;
+  /** Marks the code redeemed if it was not; otherwise reports the replay. */
+  consumeAuthorizationCode(codeHash: string, at: Date): Promise<ConsumeResult<AuthorizationCode>>;
+
+  findAuthorizationCode(codeHash: string): Promise<AuthorizationCode | null>;
+  /**
+   * In one transaction: marks the code redeemed if nobody did, and only then
+   * stores the tokens issued from it. A concurrent replay that revokes the
+   * family therefore always sees those tokens.
+   */
+  redeemAuthorizationCode(codeId: string, at: Date, issued: IssuedTokens): Promise<'redeemed' | 'already_redeemed'>;
+  /** Same for a refresh token: rotate it (keeping the sealed response for retries) and store its successors. */
+  rotateRefreshToken(tokenId: string, at: Date, retryCipher: string, issued: IssuedTokens): Promise<'rotated' | 'already_rotated'>;
+
+  insertRefreshToken(token: NewRefreshToken): Promise<void>;
+  findRefreshToken(tokenHash: string): Promise<RefreshToken | null>;
+  /** Marks the token rotated if it was live; otherwise reports it as replayed. */
+  consumeRefreshToken(tokenHash: string, at: Date): Promise<ConsumeResult<RefreshToken>>;
+  setRefreshRetryCipher(id: string, cipher: string): Promise<void>;
+  /** Revokes every refresh and access token of a family (a code's descendants). */
+  revokeFamily(familyId: string, reason: string, at: Date): Promise<void>;
+
+  insertAccessToken(token: NewAccessToken): Promise<void>;
+  findAccessToken(jti: string): Promise<AccessTokenRecord | null>;
+  revokeAccessToken(jti: string, at: Date): Promise<void>;
+
+  /** Keys of the workspaces of every active team the user belongs to, now. */
+  listUserWorkspaces(userId: string): Promise<string[]>;
+  /** Keys of the workspaces assigned to the team, now. */
+  listTeamWorkspaces(teamId: string): Promise<string[]>;
+  isUserActive(userId: string): Promise<boolean>;
+
+  findPersonalToken(tokenHash: string): Promise<PersonalTokenRecord | null>;
+  touchPersonalToken(id: string, at: Date): Promise<void>;
+  findTeamByTokenHash(tokenHash: string): Promise<TeamTokenRecord | null>;
+
+  recordSecurityEvent(event: SecurityEvent): Promise<void>;
+}

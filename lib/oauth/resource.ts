@@ -1,0 +1,37 @@
+// Resource indicators (RFC 8707 §2): an absolute URI without a fragment. Once
+// any resource server is registered only registered ones are accepted (SPEC §3).
+import { invalidTarget } from './errors.ts';
+import { isLoopbackHost } from './redirect-uri.ts';
+
+/** Lower-cases scheme and host (RFC 3986 §6.2.2.1) and keeps everything else as sent. */
+export function canonicalResource(value: string): string {
+  const match = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\/([^/?#]*)(.*)$/.exec(value);
+  if (!match) return value;
+  return `${match[1].toLowerCase()}://${match[2].toLowerCase()}${match[3]}`;
+}
+
+export function resourceProblem(value: string): string | null {
+  if (!URL.canParse(value)) return 'must be an absolute URI';
+  if (value.includes('#')) return 'must not contain a fragment';
+  const url = new URL(value);
+  if (url.protocol === 'https:') return null;
+  if (url.protocol === 'http:' && isLoopbackHost(url.hostname)) return null;
+  return 'must be an https URL (or http on a loopback address)';
+}
+
+/**
+ * Validates one requested resource. Returns the registered spelling when
+ * servers are registered, the canonical form otherwise; null when none was asked.
+ */
+export function checkResource(requested: string[] | undefined, registered: string[]): string | null {
+  if (!requested || requested.length === 0) return null;
+  if (requested.length > 1) throw invalidTarget('only one resource may be requested per token');
+  const [value] = requested;
+  const problem = resourceProblem(value);
+  if (problem) throw invalidTarget(`resource ${problem}`);
+  const canonical = canonicalResource(value);
+  if (registered.length === 0) return canonical;
+  const match = registered.find((r) => canonicalResource(r) === canonical);
+  if (!match) throw invalidTarget('resource is not a registered resource server');
+  return match;
+}

@@ -1,0 +1,45 @@
+// POST /oauth/token — RFC 6749 §3.2, OAuth 2.1 §3.2: authenticate the client, then
+// dispatch on grant_type.
+import { authenticateClient, type ClientCredentialsInput } from './client-auth.ts';
+import type { OAuthContext } from './context.ts';
+import { OAuthError, invalidRequest } from './errors.ts';
+import { exchangeAuthorizationCode } from './grants/authorization-code.ts';
+import { issueClientCredentialsToken } from './grants/client-credentials.ts';
+import { refreshAccessToken } from './grants/refresh-token.ts';
+import type { TokenResponse } from './grants/token-response.ts';
+
+export type FormParams = Record<string, string[]>;
+
+/** One value per parameter (RFC 6749 §3.2: parameters MUST NOT be repeated), except `resource` (RFC 8707). */
+export function singleValued(params: FormParams, repeatable: readonly string[] = ['resource']): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {};
+  for (const [name, values] of Object.entries(params)) {
+    if (values.length > 1 && !repeatable.includes(name)) throw invalidRequest(`parameter ${name} must not be repeated`);
+    out[name] = values[0];
+  }
+  return out;
+}
+
+export async function handleTokenRequest(
+  ctx: OAuthContext,
+  request: { authorization: string | null; form: FormParams; ip?: string | null; userAgent?: string | null },
+): Promise<TokenResponse> {
+  const body = singleValued(request.form);
+  const input: ClientCredentialsInput = { authorization: request.authorization, body, ip: request.ip, userAgent: request.userAgent };
+  const grantType = body.grant_type;
+  if (!grantType) throw invalidRequest('grant_type is required');
+  if (!['authorization_code', 'refresh_token', 'client_credentials'].includes(grantType)) {
+    throw new OAuthError('unsupported_grant_type', `grant_type ${grantType.slice(0, 64)} is not supported`);
+  }
+  const client = await authenticateClient(ctx, input);
+  const resource = request.form.resource;
+  const meta = { ip: request.ip, userAgent: request.userAgent };
+  switch (grantType) {
+    case 'authorization_code':
+      return exchangeAuthorizationCode(ctx, client, { code: body.code, redirect_uri: body.redirect_uri, code_verifier: body.code_verifier, resource }, meta);
+    case 'refresh_token':
+      return refreshAccessToken(ctx, client, { refresh_token: body.refresh_token, scope: body.scope, resource }, meta);
+    default:
+      return issueClientCredentialsToken(ctx, client, { scope: body.scope, resource });
+  }
+}

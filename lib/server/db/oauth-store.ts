@@ -1,0 +1,546 @@
+// The OAuthStore (lib/oauth/ports.ts) on Prisma: rows in, domain objects out.
+// Lists are JSON text in the row and arrays here; scopes are space-separated
+// strings in the row and arrays here.
+//
+// Consuming a code or a refresh token is one conditional UPDATE (`... WHERE
+// hash = ? AND redeemedAt IS NULL`), never a read followed by a write: the
+// database decides the single winner, whatever the number of concurrent
+// requests, processes or instances. On PostgreSQL a second UPDATE on the same
+// row waits for the first to commit and then re-checks the condition (READ
+// COMMITTED), so it matches nothing; on SQLite writers are serialised.
+import { randomUUID } from 'node:crypto';
+import type {
+  AccessTokenRecord,
+  AuthorizationCode,
+  ConsumeResult,
+  Grant,
+  IssuedTokens,
+  NewAccessToken,
+  NewRefreshToken,
+  OAuthClient,
+  OAuthStore,
+  PersonalTokenRecord,
+  RefreshToken,
+  ResourceServerRecord,
+  ScopeDefinition,
+  SecurityEvent,
+  TeamTokenRecord,
+  TokenEndpointAuthMethod,
+  ClientSource,
+} from '../../oauth/ports.ts';
+import { recordAudit, type AuditActor } from './audit.ts';
+import type { Db } from './client.ts';
+import type { Prisma as PrismaNs } from './generated/sqlite/client.ts';
+
+type Prisma = Db['prisma'];
+type ClientRow = Awaited<ReturnType<Prisma['client']['findUniqueOrThrow']>>;
+type GrantRow = Awaited<ReturnType<Prisma['grant']['findUniqueOrThrow']>>;
+type CodeRow = Awaited<ReturnType<Prisma['authorizationCode']['findUniqueOrThrow']>>;
+type RefreshRow = Awaited<ReturnType<Prisma['refreshToken']['findUniqueOrThrow']>>;
+type AccessRow = Awaited<ReturnType<Prisma['accessToken']['findUniqueOrThrow']>>;
+type ClientUpdate = Parameters<Prisma['client']['update']>[0]['data'];
+
+// ---------------------------------------------------------------------------
+// Column codecs
+
+/** Space-separated scopes → list (empty string → []). */
+function splitScope(value: string): string[] {
+  return value.split(' ').filter(Boolean);
+}
+
+function formatScope(scopes: readonly string[]): string {
+  return scopes.join(' ');
+}
+
+/**
+ * A JSON list of strings. Anything else in the column is corruption and throws,
+ * rather than being read as "no restriction" or silently as something else.
+ */
+function parseList(value: string, column: string): string[] {
+  const parsed: unknown = JSON.parse(value);
+  if (!Array.isArray(parsed) || !parsed.every((v) => typeof v === 'string')) {
+    throw new Error(`${column} is not a JSON list of strings`);
+  }
+  return parsed;
+}
+
+function parseObject(value: string, column: string): Record<string, unknown> {
+  const parsed: unknown = JSON.parse(value);
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new Error(`${column} is not a JSON object`);
+  }
+  return parsed as Record<string, unknown>;
+}
+
+// ---------------------------------------------------------------------------
+// Rows → domain objects
+
+function toClient(row: ClientRow): OAuthClient {
+  return {
+    id: row.id,
+    clientId: row.clientId,
+    name: row.name,
+    secretHash: row.secretHash,
+    redirectUris: parseList(row.redirectUris, 'Client.redirectUris'),
+    grantTypes: parseList(row.grantTypes, 'Client.grantTypes'),
+    responseTypes: parseList(row.responseTypes, 'Client.responseTypes'),
+    tokenEndpointAuthMethod: row.tokenEndpointAuthMethod as TokenEndpointAuthMethod,
+    scope: row.scope,
+    logoUri: row.logoUri,
+    clientUri: row.clientUri,
+    applicationType: row.applicationType,
+    metadata: parseObject(row.metadata, 'Client.metadata'),
+    source: row.source as ClientSource,
+    registrationAccessTokenHash: row.registrationAccessTokenHash,
+    canIntrospect: row.canIntrospect,
+    disabled: row.disabled,
+    createdAt: row.createdAt,
+  };
+}
+
+function toGrant(row: GrantRow): Grant {
+  return {
+    id: row.id,
+    userId: row.userId,
+    clientId: row.clientId,
+    scope: splitScope(row.scope),
+    resource: row.resource,
+    workspaceKeys: parseList(row.workspaceKeys, 'Grant.workspaceKeys'),
+    createdAt: row.createdAt,
+    revokedAt: row.revokedAt,
+  };
+}
+
+function toCode(row: CodeRow): AuthorizationCode {
+  return {
+    id: row.id,
+    grantId: row.grantId,
+    redirectUri: row.redirectUri,
+    codeChallenge: row.codeChallenge,
+    scope: splitScope(row.scope),
+    resource: row.resource,
+    expiresAt: row.expiresAt,
+    redeemedAt: row.redeemedAt,
+  };
+}
+
+function toRefresh(row: RefreshRow): RefreshToken {
+  return {
+    id: row.id,
+    grantId: row.grantId,
+    familyId: row.familyId,
+    parentId: row.parentId,
+    scope: splitScope(row.scope),
+    resource: row.resource,
+    expiresAt: row.expiresAt,
+    rotatedAt: row.rotatedAt,
+    revokedAt: row.revokedAt,
+    retryCipher: row.retryCipher,
+  };
+}
+
+function toAccess(row: AccessRow): AccessTokenRecord {
+  return {
+    jti: row.jti,
+    kind: row.kind as AccessTokenRecord['kind'],
+    grantId: row.grantId,
+    familyId: row.familyId,
+    clientId: row.clientId,
+    userId: row.userId,
+    kid: row.kid,
+    scope: splitScope(row.scope),
+    audience: row.audience,
+    expiresAt: row.expiresAt,
+    revokedAt: row.revokedAt,
+  };
+}
+
+/** The columns of a (partial) client, lists serialised; keys absent from `c` stay absent. */
+function clientColumns(c: Partial<Omit<OAuthClient, 'id' | 'clientId' | 'createdAt'>>): ClientUpdate {
+  const data: Record<string, unknown> = {};
+  const plain = [
+    'name',
+    'secretHash',
+    'tokenEndpointAuthMethod',
+    'scope',
+    'logoUri',
+    'clientUri',
+    'applicationType',
+    'source',
+    'registrationAccessTokenHash',
+    'canIntrospect',
+    'disabled',
+  ] as const;
+  for (const key of plain) if (c[key] !== undefined) data[key] = c[key];
+  if (c.redirectUris !== undefined) data.redirectUris = JSON.stringify(c.redirectUris);
+  if (c.grantTypes !== undefined) data.grantTypes = JSON.stringify(c.grantTypes);
+  if (c.responseTypes !== undefined) data.responseTypes = JSON.stringify(c.responseTypes);
+  if (c.metadata !== undefined) data.metadata = JSON.stringify(c.metadata);
+  return data as ClientUpdate;
+}
+
+function refreshColumns(token: NewRefreshToken) {
+  return {
+    id: token.id,
+    tokenHash: token.tokenHash,
+    grantId: token.grantId,
+    familyId: token.familyId,
+    parentId: token.parentId,
+    scope: formatScope(token.scope),
+    resource: token.resource,
+    expiresAt: token.expiresAt,
+  };
+}
+
+function accessColumns(token: NewAccessToken) {
+  return {
+    jti: token.jti,
+    kind: token.kind,
+    grantId: token.grantId,
+    familyId: token.familyId,
+    clientId: token.clientId,
+    userId: token.userId,
+    kid: token.kid,
+    scope: formatScope(token.scope),
+    audience: token.audience,
+    expiresAt: token.expiresAt,
+  };
+}
+
+type Tx = PrismaNs.TransactionClient;
+
+async function insertIssued(tx: Tx, issued: IssuedTokens): Promise<void> {
+  await tx.accessToken.create({ data: accessColumns(issued.accessToken) });
+  if (issued.refreshToken) await tx.refreshToken.create({ data: refreshColumns(issued.refreshToken) });
+}
+
+/**
+ * Interactive transactions hold a connection (PostgreSQL) or the SQLite write
+ * lock while they wait for their turn; under a burst of concurrent redemptions
+ * Prisma's defaults (2 s to start, 5 s to finish) are too tight.
+ */
+const TX_OPTIONS = { maxWait: 10_000, timeout: 10_000 };
+
+function actorOf(event: SecurityEvent): AuditActor {
+  if (event.clientId) return { type: 'client', id: event.clientId };
+  if (event.userId) return { type: 'user', id: event.userId };
+  return { type: 'system' };
+}
+
+// ---------------------------------------------------------------------------
+
+export function createOAuthStore(db: Db): OAuthStore {
+  const { prisma } = db;
+
+  return {
+    // -- clients -------------------------------------------------------------
+
+    async findClient(clientId) {
+      const row = await prisma.client.findUnique({ where: { clientId } });
+      return row && toClient(row);
+    },
+
+    async findClientById(id) {
+      const row = await prisma.client.findUnique({ where: { id } });
+      return row && toClient(row);
+    },
+
+    async insertClient(client) {
+      const row = await prisma.client.create({
+        data: {
+          id: client.id,
+          clientId: client.clientId,
+          name: client.name,
+          secretHash: client.secretHash,
+          redirectUris: JSON.stringify(client.redirectUris),
+          grantTypes: JSON.stringify(client.grantTypes),
+          responseTypes: JSON.stringify(client.responseTypes),
+          tokenEndpointAuthMethod: client.tokenEndpointAuthMethod,
+          scope: client.scope,
+          logoUri: client.logoUri,
+          clientUri: client.clientUri,
+          applicationType: client.applicationType,
+          metadata: JSON.stringify(client.metadata),
+          source: client.source,
+          registrationAccessTokenHash: client.registrationAccessTokenHash,
+          canIntrospect: client.canIntrospect,
+        },
+      });
+      return toClient(row);
+    },
+
+    async updateClient(id, changes) {
+      const row = await prisma.client.update({ where: { id }, data: clientColumns(changes) });
+      return toClient(row);
+    },
+
+    async deleteClient(id) {
+      // Grants, codes, refresh and access tokens go with it (onDelete: Cascade).
+      await prisma.client.deleteMany({ where: { id } });
+    },
+
+    async touchClient(id, at) {
+      await prisma.client.updateMany({ where: { id }, data: { lastUsedAt: at } });
+    },
+
+    // -- catalogue -----------------------------------------------------------
+
+    async listScopes(): Promise<ScopeDefinition[]> {
+      const rows = await prisma.scope.findMany({ orderBy: { name: 'asc' } });
+      return rows.map((r) => ({
+        name: r.name,
+        description: r.description,
+        tools: parseList(r.tools, 'Scope.tools'),
+        isDefault: r.isDefault,
+      }));
+    },
+
+    async listResourceServers(): Promise<ResourceServerRecord[]> {
+      const rows = await prisma.resourceServer.findMany({ orderBy: { url: 'asc' } });
+      return rows.map((r) => ({ url: r.url, name: r.name, scopes: splitScope(r.scopes) }));
+    },
+
+    // -- grants --------------------------------------------------------------
+
+    async findActiveGrant(userId, clientId, resource) {
+      // `resource: null` is IS NULL in Prisma: a grant without a resource only
+      // matches a request without one.
+      const row = await prisma.grant.findFirst({
+        where: { userId, clientId, resource, revokedAt: null },
+        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+      });
+      return row && toGrant(row);
+    },
+
+    async saveGrant(grant, at) {
+      const scope = formatScope(grant.scope);
+      const workspaceKeys = JSON.stringify(grant.workspaceKeys);
+      const existing = await prisma.grant.findFirst({
+        where: { userId: grant.userId, clientId: grant.clientId, resource: grant.resource, revokedAt: null },
+        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+        select: { id: true },
+      });
+      if (existing) {
+        // Conditional on still being active: a grant revoked meanwhile is not revived.
+        const { count } = await prisma.grant.updateMany({
+          where: { id: existing.id, revokedAt: null },
+          data: { scope, workspaceKeys },
+        });
+        if (count === 1) return toGrant(await prisma.grant.findUniqueOrThrow({ where: { id: existing.id } }));
+      }
+      const row = await prisma.grant.create({
+        data: {
+          id: randomUUID(),
+          userId: grant.userId,
+          clientId: grant.clientId,
+          scope,
+          resource: grant.resource,
+          workspaceKeys,
+          createdAt: at,
+        },
+      });
+      return toGrant(row);
+    },
+
+    async findGrant(id) {
+      const row = await prisma.grant.findUnique({ where: { id } });
+      return row && toGrant(row);
+    },
+
+    async touchGrant(id, at) {
+      await prisma.grant.updateMany({ where: { id }, data: { lastUsedAt: at } });
+    },
+
+    // -- authorization codes -------------------------------------------------
+
+    async insertAuthorizationCode(code) {
+      await prisma.authorizationCode.create({
+        data: {
+          id: code.id,
+          codeHash: code.codeHash,
+          grantId: code.grantId,
+          redirectUri: code.redirectUri,
+          codeChallenge: code.codeChallenge,
+          scope: formatScope(code.scope),
+          resource: code.resource,
+          expiresAt: code.expiresAt,
+        },
+      });
+    },
+
+    async consumeAuthorizationCode(codeHash, at): Promise<ConsumeResult<AuthorizationCode>> {
+      const { count } = await prisma.authorizationCode.updateMany({
+        where: { codeHash, redeemedAt: null },
+        data: { redeemedAt: at },
+      });
+      const row = await prisma.authorizationCode.findUnique({ where: { codeHash } });
+      // The row can vanish between the two statements (grant deleted): for the
+      // caller that code no longer exists.
+      if (!row) return { outcome: 'not_found' };
+      return { outcome: count === 1 ? 'consumed' : 'replayed', record: toCode(row) };
+    },
+
+    async findAuthorizationCode(codeHash) {
+      const row = await prisma.authorizationCode.findUnique({ where: { codeHash } });
+      return row && toCode(row);
+    },
+
+    async redeemAuthorizationCode(codeId, at, issued) {
+      // The conditional UPDATE comes first: it takes the row lock (PostgreSQL) or
+      // the write lock (SQLite) before anything is read, so a concurrent
+      // redemption waits for this transaction and then matches nothing. A
+      // replay that then revokes the family sees the tokens stored here.
+      return prisma.$transaction(async (tx) => {
+        const { count } = await tx.authorizationCode.updateMany({
+          where: { id: codeId, redeemedAt: null },
+          data: { redeemedAt: at },
+        });
+        if (count !== 1) return 'already_redeemed' as const;
+        await insertIssued(tx, issued);
+        return 'redeemed' as const;
+      }, TX_OPTIONS);
+    },
+
+    // -- refresh tokens ------------------------------------------------------
+
+    async insertRefreshToken(token) {
+      await prisma.refreshToken.create({ data: refreshColumns(token) });
+    },
+
+    async findRefreshToken(tokenHash) {
+      const row = await prisma.refreshToken.findUnique({ where: { tokenHash } });
+      return row && toRefresh(row);
+    },
+
+    async consumeRefreshToken(tokenHash, at): Promise<ConsumeResult<RefreshToken>> {
+      const { count } = await prisma.refreshToken.updateMany({
+        where: { tokenHash, rotatedAt: null, revokedAt: null },
+        data: { rotatedAt: at, lastUsedAt: at },
+      });
+      const row = await prisma.refreshToken.findUnique({ where: { tokenHash } });
+      if (!row) return { outcome: 'not_found' };
+      // A revoked (never rotated) token is reported as replayed too; the record's
+      // revokedAt tells the caller which it was.
+      return { outcome: count === 1 ? 'consumed' : 'replayed', record: toRefresh(row) };
+    },
+
+    async rotateRefreshToken(tokenId, at, retryCipher, issued) {
+      // As redeemAuthorizationCode. A revoked token is not rotated either: the
+      // caller tells "revoked" from "rotated" by reading the token.
+      return prisma.$transaction(async (tx) => {
+        const { count } = await tx.refreshToken.updateMany({
+          where: { id: tokenId, rotatedAt: null, revokedAt: null },
+          data: { rotatedAt: at, lastUsedAt: at, retryCipher },
+        });
+        if (count !== 1) return 'already_rotated' as const;
+        await insertIssued(tx, issued);
+        return 'rotated' as const;
+      }, TX_OPTIONS);
+    },
+
+    async setRefreshRetryCipher(id, cipher) {
+      await prisma.refreshToken.updateMany({ where: { id }, data: { retryCipher: cipher } });
+    },
+
+    async revokeFamily(familyId, reason, at) {
+      // One transaction: no reader sees the refresh tokens revoked but the
+      // access tokens of the family still live (or the reverse).
+      await prisma.$transaction([
+        prisma.refreshToken.updateMany({
+          where: { familyId, revokedAt: null },
+          data: { revokedAt: at, revokedReason: reason },
+        }),
+        prisma.accessToken.updateMany({ where: { familyId, revokedAt: null }, data: { revokedAt: at } }),
+      ]);
+    },
+
+    // -- access tokens -------------------------------------------------------
+
+    async insertAccessToken(token) {
+      await prisma.accessToken.create({ data: accessColumns(token) });
+    },
+
+    async findAccessToken(jti) {
+      const row = await prisma.accessToken.findUnique({ where: { jti } });
+      return row && toAccess(row);
+    },
+
+    async revokeAccessToken(jti, at) {
+      // The first revocation's time stands.
+      await prisma.accessToken.updateMany({ where: { jti, revokedAt: null }, data: { revokedAt: at } });
+    },
+
+    // -- reach -----------------------------------------------------------------
+
+    async listUserWorkspaces(userId) {
+      const rows = await prisma.workspace.findMany({
+        where: { teams: { some: { team: { active: true, memberships: { some: { userId } } } } } },
+        select: { key: true },
+        orderBy: { key: 'asc' },
+      });
+      return rows.map((r) => r.key);
+    },
+
+    async listTeamWorkspaces(teamId) {
+      const rows = await prisma.workspace.findMany({
+        where: { teams: { some: { teamId, team: { active: true } } } },
+        select: { key: true },
+        orderBy: { key: 'asc' },
+      });
+      return rows.map((r) => r.key);
+    },
+
+    async isUserActive(userId) {
+      const row = await prisma.user.findUnique({ where: { id: userId }, select: { disabled: true } });
+      return row !== null && !row.disabled;
+    },
+
+    // -- personal and team tokens ----------------------------------------------
+
+    async findPersonalToken(tokenHash): Promise<PersonalTokenRecord | null> {
+      const row = await prisma.personalToken.findUnique({ where: { tokenHash } });
+      if (!row) return null;
+      return {
+        id: row.id,
+        name: row.name,
+        userId: row.userId,
+        workspaceKeys: parseList(row.workspaceKeys, 'PersonalToken.workspaceKeys'),
+        tools: parseList(row.tools, 'PersonalToken.tools'),
+        expiresAt: row.expiresAt,
+        revokedAt: row.revokedAt,
+      };
+    },
+
+    async touchPersonalToken(id, at) {
+      await prisma.personalToken.updateMany({ where: { id }, data: { lastUsedAt: at } });
+    },
+
+    async findTeamByTokenHash(tokenHash): Promise<TeamTokenRecord | null> {
+      const row = await prisma.team.findUnique({ where: { tokenHash } });
+      // A hash without a jti is a half-written rotation: no valid token.
+      if (!row || row.activeJti === null) return null;
+      return {
+        teamId: row.id,
+        name: row.name,
+        ownerId: row.ownerId,
+        activeJti: row.activeJti,
+        active: row.active,
+        tools: row.tools === null ? null : parseList(row.tools, 'Team.tools'),
+        tokenIssuedAt: row.tokenIssuedAt,
+      };
+    },
+
+    // -- audit -------------------------------------------------------------------
+
+    async recordSecurityEvent(event) {
+      await recordAudit(db, {
+        actor: actorOf(event),
+        action: event.action,
+        target: event.targetType && event.targetId ? { type: event.targetType, id: event.targetId } : undefined,
+        ip: event.ip ?? null,
+        userAgent: event.userAgent ?? null,
+        details: event.details ?? {},
+      });
+    },
+  };
+}

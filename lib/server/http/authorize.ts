@@ -1,0 +1,49 @@
+// GET /oauth/authorize — RFC 6749 §4.1.1, OAuth 2.1 §4.1.1. Invalid requests
+// are answered here (a page when the client or redirect URI can't be trusted,
+// a redirect with `error` and `iss` otherwise); a grant that already covers the
+// request goes straight back with a code; only a real question reaches the
+// consent page that Next.js renders.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { approveAuthorization, errorRedirect, findCoveringGrant } from '../../oauth/authorize/respond.ts';
+import { AuthorizationError, readAuthorizationParams, type ValidatedAuthorizationRequest } from '../../oauth/authorize/request.ts';
+import { validateAuthorizationRequest } from '../../oauth/authorize/validate.ts';
+import type { OAuthContext } from '../../oauth/context.ts';
+import { userOfRequest } from '../auth/request-user.ts';
+import type { AppContext } from '../context.ts';
+import { getOAuthContext } from '../oauth/provider.ts';
+import { NO_STORE, sendEmpty, sendHtmlPage } from './respond.ts';
+
+/** Validates, or answers the error itself and returns null. */
+export async function validateOrAnswer(ctx: OAuthContext, res: ServerResponse, search: URLSearchParams): Promise<ValidatedAuthorizationRequest | null> {
+  try {
+    return await validateAuthorizationRequest(ctx, readAuthorizationParams(search));
+  } catch (error) {
+    if (!(error instanceof AuthorizationError)) throw error;
+    if (error.redirectUri) {
+      sendEmpty(res, 303, { Location: errorRedirect(ctx, error.redirectUri, error.error, error.state), ...NO_STORE });
+    } else {
+      sendHtmlPage(res, 400, 'This sign-in link is not valid', `The application that sent you here made a request Gatehouse cannot accept: ${error.error.description}. Go back to the application and try again.`);
+    }
+    return null;
+  }
+}
+
+/** Returns true when answered; false hands the request to the consent page. */
+export async function handleAuthorizeGet(req: IncomingMessage, res: ServerResponse, app: AppContext, url: URL): Promise<boolean> {
+  const ctx = getOAuthContext(app);
+  const request = await validateOrAnswer(ctx, res, url.searchParams);
+  if (!request) return true;
+  const user = await userOfRequest(req, app);
+  if (!user) {
+    sendHtmlPage(res, 401, 'Please sign in', 'Sign in to Gatehouse through your organization’s single sign-on, then return to the application and try again.', {
+      linkHref: '/',
+      linkText: 'Go to Gatehouse',
+    });
+    return true;
+  }
+  const covering = await findCoveringGrant(ctx, request, user.id);
+  if (!covering) return false;
+  const location = await approveAuthorization(ctx, request, { userId: user.id, workspaceKeys: covering.workspaceKeys, existingGrant: covering });
+  sendEmpty(res, 303, { Location: location, ...NO_STORE });
+  return true;
+}

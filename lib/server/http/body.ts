@@ -1,0 +1,51 @@
+// Request bodies for the protocol endpoints: size-capped, typed by Content-Type.
+import type { IncomingMessage } from 'node:http';
+import { invalidRequest } from '../../oauth/errors.ts';
+import type { FormParams } from '../../oauth/token-endpoint.ts';
+
+const MAX_BODY_BYTES = 64 * 1024;
+
+export async function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<string> {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > limit) throw invalidRequest('request body is too large');
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) throw invalidRequest('request body is too large');
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function mediaType(req: IncomingMessage): string {
+  return (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+}
+
+export function toFormParams(search: URLSearchParams): FormParams {
+  const params: FormParams = {};
+  for (const [name, value] of search) (params[name] ??= []).push(value);
+  return params;
+}
+
+/** RFC 6749 §3.2: token-endpoint style requests are application/x-www-form-urlencoded. */
+export async function readForm(req: IncomingMessage): Promise<FormParams> {
+  if (mediaType(req) !== 'application/x-www-form-urlencoded') {
+    throw invalidRequest('the body must be application/x-www-form-urlencoded');
+  }
+  return toFormParams(new URLSearchParams(await readBody(req)));
+}
+
+export async function readJson(req: IncomingMessage): Promise<unknown> {
+  if (mediaType(req) !== 'application/json') throw invalidRequest('the body must be application/json');
+  const text = await readBody(req);
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw invalidRequest('the body is not valid JSON');
+  }
+}
+
+export function clientIp(req: IncomingMessage): string {
+  return req.socket.remoteAddress ?? 'unknown';
+}

@@ -1,0 +1,127 @@
+// The protocol endpoints, served straight from node:http (no Next.js on the hot
+// path). Each handler parses, calls the core, and shapes the response.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { handleIntrospectionRequest } from '../../oauth/introspection.ts';
+import { ENDPOINTS, authorizationServerMetadata, metadataPaths, protectedResourceMetadata } from '../../oauth/metadata.ts';
+import { handleRevocationRequest } from '../../oauth/revocation.ts';
+import { handleTokenRequest } from '../../oauth/token-endpoint.ts';
+import type { AppContext } from '../context.ts';
+import { getOAuthContext } from '../oauth/provider.ts';
+import { clientIp, readBody, readForm } from './body.ts';
+import { handleConsentDecision } from './consent-decision.ts';
+import { createMemoryRateLimiter, type RateLimiter } from './rate-limit.ts';
+import { handleRegistration } from './registration.ts';
+import { CORS, NO_STORE, methodNotAllowed, sendEmpty, sendJson, sendOAuthError } from './respond.ts';
+
+type Handler = (req: IncomingMessage, res: ServerResponse, app: AppContext, url: URL) => Promise<void>;
+type Route = {
+  methods: Record<string, Handler>;
+  cors: boolean;
+  limit?: { perIp: number; windowSeconds: number };
+  /** Methods that Next.js answers at this path. */
+  next?: string[];
+};
+
+const limiter: RateLimiter = createMemoryRateLimiter();
+
+function requestMeta(req: IncomingMessage) {
+  return { authorization: req.headers.authorization ?? null, ip: clientIp(req), userAgent: req.headers['user-agent'] ?? null };
+}
+
+async function scopeNames(app: AppContext): Promise<string[]> {
+  const scopes = await getOAuthContext(app).store.listScopes();
+  return [...new Set([...scopes.map((s) => s.name), 'offline_access'])];
+}
+
+const serveMetadata: Handler = async (_req, res, app) => {
+  sendJson(res, 200, authorizationServerMetadata(app.config.issuer, await scopeNames(app)), { ...CORS, 'Cache-Control': 'public, max-age=300' });
+};
+
+const serveProtectedResource: Handler = async (_req, res, app) => {
+  sendJson(res, 200, protectedResourceMetadata(app.config.issuer, await scopeNames(app)), { ...CORS, 'Cache-Control': 'public, max-age=300' });
+};
+
+const serveJwks: Handler = async (_req, res, app) => {
+  const keys = await getOAuthContext(app).keys.getPublicKeys();
+  sendJson(res, 200, { keys }, { ...CORS, 'Cache-Control': 'public, max-age=60' });
+};
+
+const token: Handler = async (req, res, app) => {
+  const response = await handleTokenRequest(getOAuthContext(app), { ...requestMeta(req), form: await readForm(req) });
+  sendJson(res, 200, response, { ...NO_STORE, ...CORS });
+};
+
+const revoke: Handler = async (req, res, app) => {
+  await handleRevocationRequest(getOAuthContext(app), { ...requestMeta(req), form: await readForm(req) });
+  sendEmpty(res, 200, { ...NO_STORE, ...CORS });
+};
+
+const introspect: Handler = async (req, res, app) => {
+  const response = await handleIntrospectionRequest(getOAuthContext(app), { ...requestMeta(req), form: await readForm(req) });
+  sendJson(res, 200, response, NO_STORE);
+};
+
+/** A POST authorization request (OAuth 2.1 §4.1.1) continues as the equivalent GET, where the consent page lives. */
+const authorizeByPost: Handler = async (req, res) => {
+  const form = new URLSearchParams(await readBody(req));
+  sendEmpty(res, 303, { Location: `${ENDPOINTS.authorization}?${form.toString()}`, ...NO_STORE });
+};
+
+function routes(app: AppContext): Map<string, Route> {
+  const table = new Map<string, Route>();
+  const paths = metadataPaths(app.config.issuer);
+  for (const p of [...paths.authorizationServer, ...paths.openid]) table.set(p, { methods: { GET: serveMetadata }, cors: true });
+  for (const p of paths.protectedResource) table.set(p, { methods: { GET: serveProtectedResource }, cors: true });
+  table.set(ENDPOINTS.jwks, { methods: { GET: serveJwks }, cors: true });
+  table.set(ENDPOINTS.token, { methods: { POST: token }, cors: true, limit: { perIp: 600, windowSeconds: 10 } });
+  table.set(ENDPOINTS.revocation, { methods: { POST: revoke }, cors: true, limit: { perIp: 600, windowSeconds: 10 } });
+  table.set(ENDPOINTS.introspection, { methods: { POST: introspect }, cors: false, limit: { perIp: 3000, windowSeconds: 10 } });
+  table.set(ENDPOINTS.registration, { methods: { POST: handleRegistration }, cors: true, limit: { perIp: 30, windowSeconds: 60 } });
+  table.set(ENDPOINTS.authorization, { methods: { POST: authorizeByPost }, cors: false, next: ['GET', 'HEAD'] });
+  table.set(`${ENDPOINTS.authorization}/decision`, { methods: { POST: handleConsentDecision }, cors: false, limit: { perIp: 120, windowSeconds: 60 } });
+  return table;
+}
+
+let cachedRoutes: { issuer: string; table: Map<string, Route> } | null = null;
+
+function findRoute(app: AppContext, pathname: string): Route | null {
+  if (cachedRoutes?.issuer !== app.config.issuer) cachedRoutes = { issuer: app.config.issuer, table: routes(app) };
+  const route = cachedRoutes.table.get(pathname);
+  if (route) return route;
+  if (pathname.startsWith(`${ENDPOINTS.registration}/`)) {
+    return { methods: { GET: handleRegistration, PUT: handleRegistration, DELETE: handleRegistration }, cors: true };
+  }
+  return null;
+}
+
+/** Answers the request if it is for a protocol endpoint; returns false to let Next.js have it. */
+export async function handleProtocolRequest(req: IncomingMessage, res: ServerResponse, app: AppContext, url: URL): Promise<boolean> {
+  const method = req.method ?? 'GET';
+  const route = findRoute(app, url.pathname);
+  if (!route) return false;
+  if (route.next?.includes(method)) return false;
+  const cors = route.cors ? CORS : {};
+  if (method === 'OPTIONS' && route.cors) {
+    sendEmpty(res, 204, cors);
+    return true;
+  }
+  const handler = route.methods[method] ?? (method === 'HEAD' ? route.methods.GET : undefined);
+  if (!handler) {
+    methodNotAllowed(res, [...Object.keys(route.methods), ...(route.next ?? [])], cors);
+    return true;
+  }
+  try {
+    if (route.limit && app.config.rateLimits) {
+      const decision = await limiter.hit(`${url.pathname}|${clientIp(req)}`, route.limit.perIp, route.limit.windowSeconds);
+      if (!decision.allowed) {
+        sendJson(res, 429, { error: 'slow_down', error_description: 'too many requests; retry later' }, { ...NO_STORE, ...cors, 'Retry-After': String(decision.retryAfterSeconds) });
+        return true;
+      }
+    }
+    await handler(req, res, app, url);
+  } catch (error) {
+    if (!res.headersSent) sendOAuthError(res, error, cors);
+    else res.end();
+  }
+  return true;
+}

@@ -1,0 +1,55 @@
+// Response helpers for the protocol endpoints: JSON, RFC 6749 §5.2 error bodies,
+// `Cache-Control: no-store`, CORS for browser-based MCP clients.
+import type { ServerResponse } from 'node:http';
+import { OAuthError } from '../../oauth/errors.ts';
+import { log } from '../runtime/logger.ts';
+
+export const NO_STORE = { 'Cache-Control': 'no-store', Pragma: 'no-cache' };
+
+/** Public endpoints browser clients call: any origin, no cookies (credentials are never involved). */
+export const CORS = {
+  'Access-Control-Allow-Origin': '*',
+  'Access-Control-Allow-Methods': 'GET, POST, PUT, DELETE, OPTIONS',
+  'Access-Control-Allow-Headers': 'Authorization, Content-Type, MCP-Protocol-Version',
+  'Access-Control-Expose-Headers': 'WWW-Authenticate, Retry-After',
+  'Access-Control-Max-Age': '600',
+};
+
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const payload = JSON.stringify(body);
+  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload), ...headers });
+  res.end(payload);
+}
+
+export function sendEmpty(res: ServerResponse, status: number, headers: Record<string, string> = {}): void {
+  res.writeHead(status, headers);
+  res.end();
+}
+
+/** An OAuthError as its RFC body; anything else as a logged, generic server_error. */
+export function sendOAuthError(res: ServerResponse, error: unknown, headers: Record<string, string> = {}): void {
+  if (error instanceof OAuthError) {
+    sendJson(res, error.status, error.toJSON(), { ...NO_STORE, ...headers, ...error.headers });
+    return;
+  }
+  log('error', 'protocol endpoint failed', { error: (error as Error)?.message?.split('\n')[0] });
+  sendJson(res, 500, { error: 'server_error', error_description: 'the server could not complete the request' }, { ...NO_STORE, ...headers });
+}
+
+export function methodNotAllowed(res: ServerResponse, allowed: string[], headers: Record<string, string> = {}): void {
+  sendJson(res, 405, { error: 'invalid_request', error_description: `use ${allowed.join(' or ')}` }, { Allow: allowed.join(', '), ...headers });
+}
+
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/** A small self-contained page for answers that never reach Next.js (errors on the lean paths). */
+export function sendHtmlPage(res: ServerResponse, status: number, title: string, message: string, extra: { linkHref?: string; linkText?: string } = {}): void {
+  const link = extra.linkHref ? `<p><a href="${escapeHtml(extra.linkHref)}">${escapeHtml(extra.linkText ?? extra.linkHref)}</a></p>` : '';
+  const body =
+    `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">` +
+    `<title>${escapeHtml(title)} · Gatehouse</title></head>` +
+    `<body style="font-family:system-ui,sans-serif;max-width:40rem;margin:4rem auto;padding:0 1rem;color:#1e293b">` +
+    `<h1 style="font-size:1.4rem">${escapeHtml(title)}</h1><p>${escapeHtml(message)}</p>${link}</body></html>`;
+  res.writeHead(status, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store', 'Content-Length': Buffer.byteLength(body) });
+  res.end(body);
+}

@@ -1,0 +1,255 @@
+// The operator CLI (`node bin/gatehouse.mjs …`), run as a real child process
+// against a throwaway database on both providers: migrations and the first
+// signing key, the generated secret, key rotation and retirement, creating an
+// administrator and an OAuth client, and how it fails.
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, it, type TestContext } from 'vitest';
+import { hashToken } from '../../lib/crypto.ts';
+import { openDb, sqliteFileOf, type Db } from '../../lib/server/db/client.ts';
+import { applyMigrations } from '../../lib/server/db/migrate.ts';
+import { verifyPassword } from '../../lib/server/auth/passwords.ts';
+import { createTestDatabase, providers, type Provider, type TestDatabase } from '../helpers/databases.ts';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const BIN = path.join(ROOT, 'bin/gatehouse.mjs');
+
+type Run = { code: number | null; stdout: string; stderr: string };
+
+/**
+ * The environment the CLI sees: this process's, minus anything that configures
+ * Gatehouse, pointed at the test database. On PostgreSQL the secret would be
+ * generated into ./data of the working directory (the repository), so it is
+ * passed explicitly there; on SQLite it is generated next to the database file.
+ */
+function cliEnv(db: TestDatabase, secret: string | null, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const name of Object.keys(env)) {
+    if (name.startsWith('GATEHOUSE_') || name === 'DATABASE_URL') delete env[name];
+  }
+  env.DATABASE_URL = db.url;
+  if (secret) env.GATEHOUSE_SECRET = secret;
+  return { ...env, ...extra };
+}
+
+function runCli(args: string[], env: NodeJS.ProcessEnv, input?: string): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 25_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+    child.stdin.end(input ?? '');
+  });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+// Each test has its own database, so they run concurrently: the CLI spends most
+// of its ~1.5 s per invocation loading TypeScript, not waiting on the database.
+const TIMEOUT = 90_000;
+
+describe.concurrent.each(providers)('gatehouse CLI on %s', (provider: Provider) => {
+  /** A fresh database, its CLI environment, and a lazily opened connection for checking rows. */
+  async function setup(ctx: TestContext, opts: { migrated?: boolean } = {}) {
+    const test = await createTestDatabase(provider);
+    let db: Db | undefined;
+    ctx.onTestFinished(async () => {
+      await db?.close();
+      await test.drop();
+    });
+    if (opts.migrated) await applyMigrations(test.url);
+    const secret = provider === 'postgresql' ? randomBytes(32).toString('base64url') : null;
+    return {
+      test,
+      env: (extra?: Record<string, string>) => cliEnv(test, secret, extra),
+      db: () => (db ??= openDb(test.url)),
+    };
+  }
+
+  it('migrate applies the migrations and creates the first signing key, once', { timeout: TIMEOUT }, async (ctx) => {
+    const { expect } = ctx;
+    const { test, env, db } = await setup(ctx);
+
+    const first = await runCli(['migrate'], env());
+    expect(first.code).toBe(0);
+    expect(first.stderr).not.toMatch(/error|\n\s+at /i);
+    expect(first.stdout).toMatch(/applied 1 migration\(s\)/);
+    expect(first.stdout).toMatch(/created the first signing key \S+/);
+
+    let secretFile: string | null = null;
+    let secretBefore: string | null = null;
+    if (provider === 'sqlite') {
+      secretFile = path.join(path.dirname(sqliteFileOf(test.url)), 'secret');
+      expect(`${first.stdout}${first.stderr}`).toContain(`generated GATEHOUSE_SECRET into ${secretFile}`);
+      expect((await stat(secretFile)).mode & 0o777).toBe(0o600);
+      secretBefore = await readFile(secretFile, 'utf8');
+      expect(secretBefore.trim().length).toBeGreaterThanOrEqual(32);
+    }
+
+    const second = await runCli(['migrate'], env());
+    expect(second.code).toBe(0);
+    expect(second.stdout).toMatch(/up to date/);
+    expect(second.stdout).not.toMatch(/applied 1 migration/);
+    expect(second.stdout).not.toMatch(/signing key/);
+    expect(`${second.stdout}${second.stderr}`).not.toMatch(/generated GATEHOUSE_SECRET/);
+
+    const keys = await db().prisma.signingKey.findMany();
+    expect(keys).toHaveLength(1);
+    expect(keys[0].status).toBe('active');
+    expect(first.stdout).toContain(keys[0].kid);
+
+    if (secretFile) expect(await readFile(secretFile, 'utf8')).toBe(secretBefore);
+  });
+
+  it('keys list, rotate and retire; private keys are sealed at rest', { timeout: TIMEOUT }, async (ctx) => {
+    const { expect } = ctx;
+    const { env, db } = await setup(ctx, { migrated: true });
+
+    const list1 = await runCli(['keys', 'list'], env());
+    expect(list1.code).toBe(0);
+    const rows1 = list1.stdout.split('\n').filter((l) => /\bES256\b/.test(l));
+    expect(list1.stdout).toMatch(/^KID\s+ALG\s+STATUS\s+CREATED\s+LIVE TOKENS/m);
+    expect(rows1).toHaveLength(1);
+    expect(rows1[0]).toMatch(/\sactive\s/);
+    const oldKid = rows1[0].split(/\s+/)[0];
+
+    const rotate = await runCli(['keys', 'rotate'], env());
+    const rotatedAt = Date.now();
+    expect(rotate.code).toBe(0);
+    const newKid = /now signing with (\S+?);/.exec(rotate.stdout)?.[1];
+    expect(newKid).toBeTruthy();
+    expect(newKid).not.toBe(oldKid);
+    expect(rotate.stdout).toContain(`retiring ${oldKid}`);
+
+    const list2 = await runCli(['keys', 'list'], env());
+    expect(list2.code).toBe(0);
+    const rows2 = list2.stdout.split('\n').filter((l) => /\bES256\b/.test(l));
+    expect(rows2).toHaveLength(2);
+    expect(rows2.find((r) => r.startsWith(`${newKid} `))).toMatch(/\sactive\s/);
+    expect(rows2.find((r) => r.startsWith(`${oldKid} `))).toMatch(/\sretiring\s/);
+
+    // With the default 15-minute access-token lifetime the old key must stay published…
+    const early = await runCli(['keys', 'retire'], env());
+    expect(early.code).toBe(0);
+    expect(early.stdout).toMatch(/no retiring key is old enough/);
+
+    // …but with a 1-second lifetime, once that second has passed, it goes.
+    await sleep(Math.max(0, rotatedAt + 1200 - Date.now()));
+    const retire = await runCli(['keys', 'retire'], env({ GATEHOUSE_ACCESS_TOKEN_TTL: '1' }));
+    expect(retire.code).toBe(0);
+    expect(retire.stdout).toContain(`retired ${oldKid}`);
+
+    const keys = await db().prisma.signingKey.findMany();
+    expect(Object.fromEntries(keys.map((k) => [k.kid, k.status]))).toEqual({ [oldKid]: 'retired', [newKid!]: 'active' });
+    for (const key of keys) {
+      expect(key.privateKeyEnc).not.toContain('"d":');
+      expect(key.privateKeyEnc).not.toContain('"d"');
+      expect(() => JSON.parse(key.privateKeyEnc)).toThrow();
+      expect(key.publicJwk).not.toContain('"d"');
+    }
+  });
+
+  it('admin create makes an administrator with an argon2id password, and refuses bad input', { timeout: TIMEOUT }, async (ctx) => {
+    const { expect } = ctx;
+    const { env, db } = await setup(ctx, { migrated: true });
+    const password = 'correct horse battery staple';
+
+    const ok = await runCli(['admin', 'create', '--email', 'Root@Example.com', '--password-stdin'], env(), `${password}\n`);
+    expect(ok.code).toBe(0);
+    expect(ok.stderr).not.toMatch(/error|\n\s+at /i);
+    expect(ok.stdout).toMatch(/created administrator root@example\.com/);
+    expect(ok.stdout).not.toContain(password);
+
+    const user = await db().prisma.user.findUniqueOrThrow({ where: { email: 'root@example.com' }, include: { credential: true } });
+    expect(user).toMatchObject({ isAdmin: true, username: 'root', disabled: false });
+    expect(user.credential?.passwordHash.startsWith('$argon2id$')).toBe(true);
+    expect(user.credential?.passwordHash).not.toContain(password);
+    // The trailing newline from stdin is not part of the password.
+    expect(await verifyPassword(user.credential!.passwordHash, password)).toBe(true);
+
+    const short = await runCli(['admin', 'create', '--email', 'short@example.com', '--password-stdin'], env(), 'tooshort\n');
+    expect(short.code).not.toBe(0);
+    expect(short.stderr).toMatch(/password must have at least 12 characters/);
+    expect(short.stderr).not.toMatch(/\n\s+at /);
+    expect(await db().prisma.user.findUnique({ where: { email: 'short@example.com' } })).toBeNull();
+    expect(await db().prisma.user.count()).toBe(1);
+    expect(await db().prisma.localCredential.count()).toBe(1);
+
+    const noEmail = await runCli(['admin', 'create', '--password-stdin'], env(), `${password}\n`);
+    expect(noEmail.code).toBe(2);
+    expect(noEmail.stderr).toMatch(/admin create/);
+    expect(noEmail.stderr).toMatch(/--email/);
+    expect(await db().prisma.user.count()).toBe(1);
+  });
+
+  it('client create prints the secret once and stores only its hash', { timeout: TIMEOUT }, async (ctx) => {
+    const { expect } = ctx;
+    // Not migrated beforehand: on SQLite the first command migrates on its own,
+    // and --json output must stay one JSON document even then.
+    const { env, db } = await setup(ctx, { migrated: provider === 'postgresql' });
+    const args = ['client', 'create', '--name', 'Docs', '--redirect-uri', 'https://app.example.com/cb', '--confidential', '--json'];
+
+    const first = await runCli(args, env());
+    expect(first.code).toBe(0);
+    const created = JSON.parse(first.stdout) as Record<string, unknown>;
+    expect(created).toMatchObject({ name: 'Docs', redirect_uris: ['https://app.example.com/cb'], token_endpoint_auth_method: 'client_secret_basic' });
+    expect(created.client_id).toMatch(/^ghc_/);
+    expect(created.client_secret).toMatch(/^gh_cs_[A-Za-z0-9_-]{40,}$/);
+
+    const row = await db().prisma.client.findUniqueOrThrow({ where: { clientId: created.client_id as string } });
+    expect(row.secretHash).toMatch(/^[0-9a-f]{64}$/);
+    expect(row.secretHash).toBe(hashToken(created.client_secret as string));
+    expect(JSON.stringify(row)).not.toContain(created.client_secret as string);
+
+    const second = await runCli(args, env());
+    expect(second.code).toBe(0);
+    const again = JSON.parse(second.stdout) as Record<string, unknown>;
+    expect(again.client_id).not.toBe(created.client_id);
+    expect(again.client_secret).not.toBe(created.client_secret);
+
+    const human = await runCli(args.slice(0, -1), env());
+    expect(human.code).toBe(0);
+    const secretLines = human.stdout.split('\n').filter((l) => l.includes('gh_cs_'));
+    expect(secretLines).toHaveLength(1);
+    expect(secretLines[0]).toMatch(/shown once/);
+
+    const evil = await runCli(['client', 'create', '--name', 'X', '--redirect-uri', 'http://evil.example/cb'], env());
+    expect(evil.code).not.toBe(0);
+    expect(evil.stderr).toMatch(/redirect URI http:\/\/evil\.example\/cb/);
+    expect(evil.stderr).toMatch(/https/);
+
+    const bogus = await runCli(['client', 'create', '--name', 'X', '--redirect-uri', 'https://app.example.com/cb', '--grant', 'bogus'], env());
+    expect(bogus.code).not.toBe(0);
+    expect(bogus.stderr).toMatch(/grant must be one of/);
+
+    const publicIntrospect = await runCli(['client', 'create', '--name', 'X', '--redirect-uri', 'https://app.example.com/cb', '--introspect'], env());
+    expect(publicIntrospect.code).not.toBe(0);
+    expect(publicIntrospect.stderr).toMatch(/introspection need.* confidential/);
+
+    for (const failed of [evil, bogus, publicIntrospect]) {
+      expect(failed.stderr).not.toMatch(/\n\s+at /);
+      expect(failed.stdout).not.toContain('gh_cs_');
+    }
+    expect(await db().prisma.client.count()).toBe(3);
+  });
+
+  it('an unknown command exits 2 with the usage on stderr', { timeout: TIMEOUT }, async (ctx) => {
+    const { expect } = ctx;
+    const { env } = await setup(ctx);
+    const run = await runCli(['frobnicate'], env());
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/unknown command "frobnicate"/);
+    expect(run.stderr).toMatch(/usage: gatehouse <command>/);
+    expect(run.stdout).toBe('');
+  });
+});

@@ -1,0 +1,159 @@
+// Just-in-time provisioning of identities forwarded by the SSO edge (SPEC §5),
+// on both providers: once per identity, lower-cased, promoted to admin by
+// email or group and never demoted, disabled users refused, a username clash
+// refused (and audited) rather than suffixed, and racing first requests safe.
+import { afterEach, describe, expect, it } from 'vitest';
+import { readForwardedIdentity, type ForwardAuthSettings, type ForwardedIdentity } from '../../lib/identity/forward-auth.ts';
+import { openDb, type Db } from '../../lib/server/db/client.ts';
+import { applyMigrations } from '../../lib/server/db/migrate.ts';
+import { signInForwardedUser, type SignInOutcome } from '../../lib/server/users/sign-in-forwarded-user.ts';
+import { createTestDatabase, providers, type Provider } from '../helpers/databases.ts';
+
+const NO_ADMINS = { adminEmails: [], adminGroups: [] };
+
+const identity = (email: string, groups: string[] = []): ForwardedIdentity => ({
+  email,
+  username: email.slice(0, email.lastIndexOf('@')).toLowerCase(),
+  groups,
+});
+
+function ok(outcome: SignInOutcome) {
+  if (!outcome.ok) throw new Error(`sign-in refused: ${outcome.reason}: ${outcome.message}`);
+  return outcome;
+}
+
+describe.each(providers)('forward-auth provisioning on %s', (provider: Provider) => {
+  const cleanups: Array<() => Promise<void>> = [];
+
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+
+  async function freshDb(): Promise<Db> {
+    const test = await createTestDatabase(provider);
+    cleanups.push(() => test.drop());
+    await applyMigrations(test.url);
+    const db = openDb(test.url);
+    cleanups.push(() => db.close());
+    return db;
+  }
+
+  it('provisions an identity once, with a lower-cased email', async () => {
+    const db = await freshDb();
+    const settings: ForwardAuthSettings = {
+      enabled: true,
+      proxySecret: 'edge-secret-0123456789',
+      headers: { email: 'x-auth-request-email', user: 'x-auth-request-user', groups: 'x-auth-request-groups' },
+      usernameEmailDomain: null,
+      bypassPaths: [],
+    };
+    const headers: Record<string, string> = {
+      'x-gatehouse-proxy-secret': 'edge-secret-0123456789',
+      'x-auth-request-email': 'Alice.Smith@Example.COM',
+      'x-auth-request-groups': 'dev, ops',
+    };
+    const read = readForwardedIdentity('/account', (name) => headers[name], settings);
+    if (read.kind !== 'identity') throw new Error(`no identity: ${read.reason}`);
+
+    const first = ok(await signInForwardedUser(db, read.identity, NO_ADMINS));
+    expect(first.created).toBe(true);
+    expect(first.user).toMatchObject({ email: 'alice.smith@example.com', username: 'alice.smith', isAdmin: false, createdVia: 'forward_auth' });
+    expect(first.user.lastLoginAt).toBeInstanceOf(Date);
+
+    const second = ok(await signInForwardedUser(db, read.identity, NO_ADMINS));
+    expect(second).toMatchObject({ created: false, user: { id: first.user.id } });
+
+    // The same person with different casing (as another edge might send it) is the same user.
+    const shouted = ok(await signInForwardedUser(db, { ...identity('ALICE.SMITH@EXAMPLE.COM'), username: 'alice.smith' }, NO_ADMINS));
+    expect(shouted).toMatchObject({ created: false, user: { id: first.user.id, email: 'alice.smith@example.com' } });
+
+    expect(await db.prisma.user.count()).toBe(1);
+    expect((await db.prisma.user.findFirstOrThrow()).email).toBe('alice.smith@example.com');
+    expect(await db.prisma.auditEvent.count({ where: { action: 'user.provisioned', targetId: first.user.id } })).toBe(1);
+  });
+
+  it('promotes to admin by email and by group, and never demotes', async () => {
+    const db = await freshDb();
+    const policy = { adminEmails: ['boss@example.com'], adminGroups: ['gatehouse-admins'] };
+
+    // New users: admin from the start.
+    const boss = ok(await signInForwardedUser(db, identity('boss@example.com'), policy));
+    expect(boss).toMatchObject({ created: true, user: { isAdmin: true } });
+    const ops = ok(await signInForwardedUser(db, identity('ops@example.com', ['staff', 'gatehouse-admins']), policy));
+    expect(ops).toMatchObject({ created: true, user: { isAdmin: true } });
+    const dev = ok(await signInForwardedUser(db, identity('dev@example.com', ['staff']), policy));
+    expect(dev).toMatchObject({ created: true, user: { isAdmin: false } });
+
+    // Existing users: promoted on their next sign-in once they match, even right away.
+    const devLater = ok(await signInForwardedUser(db, identity('dev@example.com', ['staff', 'gatehouse-admins']), policy));
+    expect(devLater).toMatchObject({ created: false, user: { id: dev.user.id, isAdmin: true } });
+    const carol = ok(await signInForwardedUser(db, identity('carol@example.com'), NO_ADMINS));
+    expect(carol.user.isAdmin).toBe(false);
+    const carolLater = ok(await signInForwardedUser(db, identity('carol@example.com'), { ...policy, adminEmails: ['carol@example.com'] }));
+    expect(carolLater.user.isAdmin).toBe(true);
+    expect(await db.prisma.auditEvent.count({ where: { action: 'user.promoted_admin' } })).toBe(2);
+
+    // Dropped from the lists (or the group): still admins, now and after the refresh interval.
+    const muchLater = new Date(Date.now() + 10 * 60_000);
+    for (const [who, id] of [['boss@example.com', boss.user.id], ['ops@example.com', ops.user.id], ['dev@example.com', dev.user.id], ['carol@example.com', carol.user.id]] as const) {
+      const now = ok(await signInForwardedUser(db, identity(who), NO_ADMINS));
+      expect(now.user).toMatchObject({ id, isAdmin: true });
+      const later = ok(await signInForwardedUser(db, identity(who), NO_ADMINS, muchLater));
+      expect(later.user).toMatchObject({ id, isAdmin: true });
+    }
+    expect(await db.prisma.user.count({ where: { isAdmin: true } })).toBe(4);
+  });
+
+  it('refuses a disabled user', async () => {
+    const db = await freshDb();
+    const first = ok(await signInForwardedUser(db, identity('dana@example.com'), NO_ADMINS));
+    await db.prisma.user.update({ where: { id: first.user.id }, data: { disabled: true } });
+
+    const refused = await signInForwardedUser(db, identity('dana@example.com'), { adminEmails: ['dana@example.com'], adminGroups: [] });
+    expect(refused).toMatchObject({ ok: false, reason: 'disabled' });
+    if (!refused.ok) expect(refused.message).toMatch(/disabled/);
+    // Being listed as an admin neither re-enables nor promotes a disabled user.
+    expect(await db.prisma.user.findUniqueOrThrow({ where: { id: first.user.id } })).toMatchObject({ disabled: true, isAdmin: false });
+  });
+
+  it('refuses an identity whose username belongs to another user, with an audit event', async () => {
+    const db = await freshDb();
+    const owner = ok(await signInForwardedUser(db, identity('sam@one.example'), NO_ADMINS));
+
+    const refused = await signInForwardedUser(db, identity('sam@two.example'), { adminEmails: ['sam@two.example'], adminGroups: [] });
+    expect(refused).toMatchObject({ ok: false, reason: 'username_taken' });
+    if (!refused.ok) expect(refused.message).toContain('"sam"');
+
+    const users = await db.prisma.user.findMany();
+    expect(users.map((u) => u.email)).toEqual(['sam@one.example']);
+    expect(users[0]).toMatchObject({ id: owner.user.id, isAdmin: false });
+
+    const events = await db.prisma.auditEvent.findMany({ where: { action: 'user.provision_refused' } });
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({ actorType: 'system', targetType: 'user', targetId: owner.user.id });
+    expect(JSON.parse(events[0].details)).toMatchObject({ reason: 'username_taken', email: 'sam@two.example', username: 'sam' });
+  });
+
+  it('two concurrent first sign-ins of one identity both succeed with a single row', async () => {
+    const db = await freshDb();
+    // A second connection, as a second request (or a second instance) would have.
+    const other = openDb(db.url);
+    cleanups.push(() => other.close());
+    const who = identity('erin@example.com', ['staff']);
+
+    const outcomes = await Promise.all([
+      signInForwardedUser(db, who, NO_ADMINS),
+      signInForwardedUser(other, who, NO_ADMINS),
+      signInForwardedUser(db, who, NO_ADMINS),
+      signInForwardedUser(other, who, NO_ADMINS),
+    ]);
+    const ids = outcomes.map((o) => ok(o).user.id);
+    expect(new Set(ids).size).toBe(1);
+    expect(outcomes.filter((o) => o.ok && o.created)).toHaveLength(1);
+
+    expect(await db.prisma.user.count()).toBe(1);
+    expect(await db.prisma.auditEvent.count({ where: { action: 'user.provisioned' } })).toBe(1);
+    // The loser of the race is not mistaken for someone else with the same username.
+    expect(await db.prisma.auditEvent.count({ where: { action: 'user.provision_refused' } })).toBe(0);
+  });
+});
