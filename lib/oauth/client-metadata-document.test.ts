@@ -416,6 +416,25 @@ describe('createClientMetadataResolver', () => {
       expect(lookedUp).toEqual(['localhost']);
       expect(hits.get('/pinned.json')).toBe(1);
     });
+
+    it('connects to the pinned address for a name only our lookup knows (https, SNI set)', async () => {
+      // cimd.invalid cannot resolve through the system (RFC 6761 .invalid): reaching our
+      // 127.0.0.1 server proves the connection used the checked address. The server
+      // speaks plain http, so the TLS handshake then fails — after connecting.
+      let connections = 0;
+      const onConnection = () => connections++;
+      server.on('connection', onConnection);
+      try {
+        const port = new URL(base).port;
+        const r = resolver({ lookup: async () => [{ address: '127.0.0.1', family: 4 }] });
+        const err = await rejection(r.resolve(`https://cimd.invalid:${port}/client.json`));
+        expect(err.description).toMatch(/could not be fetched/);
+        expect(err.description).not.toMatch(/ENOTFOUND|could not resolve/);
+        expect(connections).toBe(1);
+      } finally {
+        server.off('connection', onConnection);
+      }
+    });
   });
 });
 

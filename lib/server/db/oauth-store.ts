@@ -8,10 +8,18 @@
 // requests, processes or instances. On PostgreSQL a second UPDATE on the same
 // row waits for the first to commit and then re-checks the condition (READ
 // COMMITTED), so it matches nothing; on SQLite writers are serialised.
+// redeemAuthorizationCode / rotateRefreshToken put that same UPDATE first in a
+// transaction and store the issued tokens only when it matched.
+//
+// SQLite caveat: use one connection per process (getDb). better-sqlite3 waits
+// for a lock synchronously, so two connections to one file *in the same
+// process* can stall each other's interactive transactions until busy_timeout.
+// Separate processes, and single-statement consumes, are unaffected.
 import { randomUUID } from 'node:crypto';
 import type {
   AccessTokenRecord,
   AuthorizationCode,
+  ClientSource,
   ConsumeResult,
   Grant,
   IssuedTokens,
@@ -26,7 +34,6 @@ import type {
   SecurityEvent,
   TeamTokenRecord,
   TokenEndpointAuthMethod,
-  ClientSource,
 } from '../../oauth/ports.ts';
 import { recordAudit, type AuditActor } from './audit.ts';
 import type { Db } from './client.ts';

@@ -4,7 +4,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { handleIntrospectionRequest } from '../../oauth/introspection.ts';
 import { ENDPOINTS, authorizationServerMetadata, metadataPaths, protectedResourceMetadata } from '../../oauth/metadata.ts';
 import { handleRevocationRequest } from '../../oauth/revocation.ts';
-import { handleTokenRequest } from '../../oauth/token-endpoint.ts';
+import { handleTokenRequest, type FormParams } from '../../oauth/token-endpoint.ts';
+import { readPresentedCredentials } from '../../oauth/client-auth.ts';
 import type { AppContext } from '../context.ts';
 import { getOAuthContext } from '../oauth/provider.ts';
 import { clientIp, readBody, readForm } from './body.ts';
@@ -23,6 +24,19 @@ type Route = {
 };
 
 const limiter: RateLimiter = createMemoryRateLimiter();
+
+function tooManyRequests(res: ServerResponse, retryAfterSeconds: number, cors: Record<string, string>): void {
+  sendJson(res, 429, { error: 'slow_down', error_description: 'too many requests; retry later' }, { ...NO_STORE, ...cors, 'Retry-After': String(retryAfterSeconds) });
+}
+
+/** The client a token request names, without authenticating it (only to key the rate limit). */
+function presentedClientId(authorization: string | null, form: FormParams): string | null {
+  try {
+    return readPresentedCredentials({ authorization, body: { client_id: form.client_id?.[0], client_secret: form.client_secret?.[0] } })?.clientId ?? null;
+  } catch {
+    return null;
+  }
+}
 
 function requestMeta(req: IncomingMessage) {
   return { authorization: req.headers.authorization ?? null, ip: clientIp(req), userAgent: req.headers['user-agent'] ?? null };
@@ -46,8 +60,18 @@ const serveJwks: Handler = async (_req, res, app) => {
   sendJson(res, 200, { keys }, { ...CORS, 'Cache-Control': 'public, max-age=60' });
 };
 
+/** Per-client limit at the token endpoint, on top of the per-IP one: one client can't starve the others. */
+const PER_CLIENT = { limit: 300, windowSeconds: 10 };
+
 const token: Handler = async (req, res, app) => {
-  const response = await handleTokenRequest(getOAuthContext(app), { ...requestMeta(req), form: await readForm(req) });
+  const meta = requestMeta(req);
+  const form = await readForm(req);
+  const clientId = presentedClientId(meta.authorization, form);
+  if (clientId && app.config.rateLimits) {
+    const decision = await limiter.hit(`token-client|${clientId}`, PER_CLIENT.limit, PER_CLIENT.windowSeconds);
+    if (!decision.allowed) return tooManyRequests(res, decision.retryAfterSeconds, CORS);
+  }
+  const response = await handleTokenRequest(getOAuthContext(app), { ...meta, form });
   sendJson(res, 200, response, { ...NO_STORE, ...CORS });
 };
 
@@ -114,7 +138,7 @@ export async function handleProtocolRequest(req: IncomingMessage, res: ServerRes
     if (route.limit && app.config.rateLimits) {
       const decision = await limiter.hit(`${url.pathname}|${clientIp(req)}`, route.limit.perIp, route.limit.windowSeconds);
       if (!decision.allowed) {
-        sendJson(res, 429, { error: 'slow_down', error_description: 'too many requests; retry later' }, { ...NO_STORE, ...cors, 'Retry-After': String(decision.retryAfterSeconds) });
+        tooManyRequests(res, decision.retryAfterSeconds, cors);
         return true;
       }
     }

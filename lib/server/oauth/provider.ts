@@ -1,6 +1,6 @@
 // Assembles the protocol core's context from the application's parts.
 import { deriveKey, seal, unseal } from '../../crypto.ts';
-import { createClientMetadataResolver, isClientMetadataDocumentId, toStoredClient } from '../../oauth/client-metadata-document.ts';
+import { createClientMetadataResolver, isClientMetadataDocumentId, syncMetadataDocumentClient } from '../../oauth/client-metadata-document.ts';
 import type { ClientResolver, OAuthContext } from '../../oauth/context.ts';
 import type { OAuthStore } from '../../oauth/ports.ts';
 import type { AppContext } from '../context.ts';
@@ -13,11 +13,7 @@ function createClientResolver(store: OAuthStore, allowHttpLoopback: boolean): Cl
   return {
     async resolve(clientId) {
       if (!isClientMetadataDocumentId(clientId, { allowHttpLoopback })) return store.findClient(clientId);
-      const described = await documents.resolve(clientId);
-      const stored = await store.findClient(clientId);
-      if (!stored) return store.insertClient(toStoredClient(described));
-      const { id: _id, clientId: _cid, createdAt: _c, disabled: _d, ...fresh } = described;
-      return stored.disabled ? stored : store.updateClient(stored.id, fresh);
+      return syncMetadataDocumentClient(store, await documents.resolve(clientId));
     },
   };
 }
