@@ -6,6 +6,8 @@ const nextConfig: NextConfig = {
   poweredByHeader: false,
   reactStrictMode: true,
   experimental: { authInterrupts: true },
+  // `npm test` type-checks the whole project (tsc --noEmit) before building.
+  typescript: { ignoreBuildErrors: true },
 };
 
 export default nextConfig;

@@ -1,5 +1,5 @@
 import { defineConfig } from '@playwright/test';
-import { E2E_BASE_URL, e2eServerEnv } from './e2e/fixtures/server-env';
+import { E2E_BASE_URL, E2E_DATA_DIR, e2eServerEnv } from './e2e/fixtures/server-env';
 
 // Debian's Chromium; Playwright never downloads a browser here.
 const launchOptions = {
@@ -20,7 +20,7 @@ export default defineConfig({
     { name: 'browser', testMatch: /browser\/.*\.spec\.ts/, use: { browserName: 'chromium' } },
   ],
   webServer: {
-    command: 'rm -rf e2e/.output/data && node bin/gatehouse.mjs serve',
+    command: `rm -rf ${E2E_DATA_DIR} && node bin/gatehouse.mjs serve`,
     url: `${E2E_BASE_URL}/readyz`,
     env: e2eServerEnv,
     timeout: 120_000,

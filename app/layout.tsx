@@ -1,7 +1,7 @@
 import type { Metadata } from 'next';
 import type { ReactNode } from 'react';
 import { SiteHeader } from '@/components/site-header';
-import { getCurrentUser } from '@/lib/server/auth/current-user';
+import { getCurrentUser, getSignOutCsrfToken } from '@/lib/server/auth/current-user';
 import './globals.css';
 
 // Every page depends on who is asking, and on the per-request CSP nonce.
@@ -15,10 +15,11 @@ export const metadata: Metadata = {
 
 export default async function RootLayout({ children }: { children: ReactNode }) {
   const user = await getCurrentUser();
+  const signOutCsrf = user ? await getSignOutCsrfToken() : null;
   return (
     <html lang="en">
       <body className="min-h-screen bg-slate-50 font-sans text-slate-800 antialiased">
-        <SiteHeader user={user} />
+        <SiteHeader user={user} signOutCsrf={signOutCsrf} />
         <main className="mx-auto max-w-5xl px-4 py-8">{children}</main>
       </body>
     </html>

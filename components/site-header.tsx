@@ -1,7 +1,8 @@
 import Link from 'next/link';
 import type { User } from '@/lib/server/db/users';
+import { SignOutButton } from './sign-out-button';
 
-export function SiteHeader({ user }: { user: User | null }) {
+export function SiteHeader({ user, signOutCsrf }: { user: User | null; signOutCsrf: string | null }) {
   return (
     <header className="border-b border-slate-200 bg-white">
       <div className="mx-auto flex max-w-5xl items-center justify-between px-4 py-3">
@@ -15,6 +16,7 @@ export function SiteHeader({ user }: { user: User | null }) {
               <Link href="/account" className="text-slate-700 hover:text-slate-900">Account</Link>
               {user.isAdmin ? <Link href="/admin" className="text-slate-700 hover:text-slate-900">Admin</Link> : null}
               <span className="text-slate-500" data-testid="signed-in-as">{user.email}</span>
+              {signOutCsrf ? <SignOutButton csrf={signOutCsrf} /> : null}
             </>
           ) : (
             <span className="text-slate-500">Not signed in</span>

@@ -55,6 +55,7 @@ describe('parseConfig (SPEC §2)', () => {
     [{ GATEHOUSE_FORWARD_AUTH_HEADERS: 'X-Email' }, 'GATEHOUSE_FORWARD_AUTH_HEADERS'],
     [{ GATEHOUSE_ISUER: 'https://a.example' }, 'GATEHOUSE_ISUER: unknown variable'],
     [{ GATEHOUSE_OIDC_ISSUER: 'https://cognito.example' }, 'GATEHOUSE_OIDC_CLIENT_ID'],
+    [{ GATEHOUSE_OIDC_LOGOUT_URL: 'https://auth.example/logout' }, 'GATEHOUSE_OIDC_CLIENT_ID: is required with GATEHOUSE_OIDC_LOGOUT_URL'],
   ])('rejects %o with one line naming the variable', (env, expected) => {
     const message = problem(env as Record<string, string>);
     expect(message).toContain(expected);

@@ -170,8 +170,9 @@ export type Config = {
   adminEmails: string[];
   adminGroups: string[];
   localLogin: boolean;
+  /** Direct OIDC sign-in (no oauth2-proxy). */
   oidc: { issuer: string; clientId: string; clientSecret: string | null } | null;
-  signOut: { oauth2ProxySignOutUrl: string | null; oidcLogoutUrl: string | null; landingUrl: string };
+  signOut: { oauth2ProxySignOutUrl: string | null; oidcLogoutUrl: string | null; oidcClientId: string | null; landingUrl: string };
   ttl: { accessToken: number; refreshToken: number; code: number; refreshReuseGrace: number };
   cimdAllowHttpLoopback: boolean;
   metricsToken: string | null;
@@ -205,10 +206,9 @@ function shapeConfig(raw: Raw, cwd: string): Config {
   if (fa && !raw.GATEHOUSE_PROXY_SECRET) {
     throw new ConfigError('GATEHOUSE_PROXY_SECRET', 'is required when GATEHOUSE_FORWARD_AUTH=true');
   }
-  const oidcParts = [raw.GATEHOUSE_OIDC_ISSUER, raw.GATEHOUSE_OIDC_CLIENT_ID];
-  if (oidcParts.some(Boolean) && !oidcParts.every(Boolean)) {
-    const missing = raw.GATEHOUSE_OIDC_ISSUER ? 'GATEHOUSE_OIDC_CLIENT_ID' : 'GATEHOUSE_OIDC_ISSUER';
-    throw new ConfigError(missing, 'is required when direct OIDC sign-in is configured');
+  // The client id alone serves Cognito's logout URL; with the issuer it also enables direct OIDC sign-in.
+  if (raw.GATEHOUSE_OIDC_ISSUER && !raw.GATEHOUSE_OIDC_CLIENT_ID) {
+    throw new ConfigError('GATEHOUSE_OIDC_CLIENT_ID', 'is required when GATEHOUSE_OIDC_ISSUER is set (direct OIDC sign-in)');
   }
   if (raw.GATEHOUSE_OIDC_LOGOUT_URL && !raw.GATEHOUSE_OIDC_CLIENT_ID) {
     throw new ConfigError('GATEHOUSE_OIDC_CLIENT_ID', 'is required with GATEHOUSE_OIDC_LOGOUT_URL (Cognito logout needs client_id)');
@@ -244,6 +244,7 @@ function shapeConfig(raw: Raw, cwd: string): Config {
     signOut: {
       oauth2ProxySignOutUrl: raw.GATEHOUSE_OAUTH2_PROXY_SIGNOUT_URL ?? null,
       oidcLogoutUrl: raw.GATEHOUSE_OIDC_LOGOUT_URL ?? null,
+      oidcClientId: raw.GATEHOUSE_OIDC_CLIENT_ID ?? null,
       landingUrl: raw.GATEHOUSE_LOGOUT_REDIRECT_URL ?? `${issuer}/signed-out`,
     },
     ttl: {

@@ -2,11 +2,14 @@
 // only names the user; the database decides whether they still may act.
 import 'server-only';
 import { getServerSession } from 'next-auth';
+import { cookies } from 'next/headers';
 import { forbidden, unauthorized } from 'next/navigation';
 import { cache } from 'react';
 import { getAppContext } from '../context.ts';
 import { findUserById, type User } from '../db/users.ts';
+import { csrfTokenFor } from './csrf.ts';
 import { authOptions } from './options.ts';
+import { sessionCookieName } from './session-token.ts';
 
 export const getCurrentUser = cache(async (): Promise<User | null> => {
   const session = await getServerSession(authOptions());
@@ -27,4 +30,11 @@ export async function requireAdmin(): Promise<User> {
   const user = await requireUser();
   if (!user.isAdmin) forbidden();
   return user;
+}
+
+/** The CSRF token for this session's sign-out form, or null without a session cookie. */
+export async function getSignOutCsrfToken(): Promise<string | null> {
+  const { config, secret } = getAppContext();
+  const cookie = (await cookies()).get(sessionCookieName(config.issuer))?.value;
+  return cookie ? csrfTokenFor(secret, cookie) : null;
 }

@@ -23,7 +23,8 @@ function mediaType(req: IncomingMessage): string {
 }
 
 export function toFormParams(search: URLSearchParams): FormParams {
-  const params: FormParams = {};
+  // No prototype: a field named `constructor`, `toString` or `__proto__` is just a field.
+  const params: FormParams = Object.create(null) as FormParams;
   for (const [name, value] of search) (params[name] ??= []).push(value);
   return params;
 }

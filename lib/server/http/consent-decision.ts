@@ -10,16 +10,10 @@ import { getOAuthContext } from '../oauth/provider.ts';
 import { validateOrAnswer } from './authorize.ts';
 import { readForm } from './body.ts';
 import { NO_STORE, sendEmpty, sendHtmlPage } from './respond.ts';
-
-function isSameOrigin(req: IncomingMessage, issuer: string): boolean {
-  const site = req.headers['sec-fetch-site'];
-  if (site && site !== 'same-origin') return false;
-  const origin = req.headers.origin;
-  return !origin || origin === new URL(issuer).origin;
-}
+import { isSameOriginPost } from './same-origin.ts';
 
 export async function handleConsentDecision(req: IncomingMessage, res: ServerResponse, app: AppContext): Promise<void> {
-  if (!isSameOrigin(req, app.config.issuer)) {
+  if (!isSameOriginPost(req, app.config.issuer)) {
     return sendHtmlPage(res, 403, 'Request refused', 'This consent answer did not come from Gatehouse’s own page.');
   }
   const form = await readForm(req);

@@ -12,6 +12,7 @@ import { clientIp, readBody, readForm } from './body.ts';
 import { handleConsentDecision } from './consent-decision.ts';
 import { createMemoryRateLimiter, type RateLimiter } from './rate-limit.ts';
 import { handleRegistration } from './registration.ts';
+import { handleSignOut } from './sign-out.ts';
 import { CORS, NO_STORE, methodNotAllowed, sendEmpty, sendJson, sendOAuthError } from './respond.ts';
 
 type Handler = (req: IncomingMessage, res: ServerResponse, app: AppContext, url: URL) => Promise<void>;
@@ -102,6 +103,7 @@ function routes(app: AppContext): Map<string, Route> {
   table.set(ENDPOINTS.introspection, { methods: { POST: introspect }, cors: false, limit: { perIp: 3000, windowSeconds: 10 } });
   table.set(ENDPOINTS.registration, { methods: { POST: handleRegistration }, cors: true, limit: { perIp: 30, windowSeconds: 60 } });
   table.set(ENDPOINTS.authorization, { methods: { POST: authorizeByPost }, cors: false, next: ['GET', 'HEAD'] });
+  table.set('/sign-out', { methods: { POST: handleSignOut }, cors: false, next: ['GET', 'HEAD'] });
   table.set(`${ENDPOINTS.authorization}/decision`, { methods: { POST: handleConsentDecision }, cors: false, limit: { perIp: 120, windowSeconds: 60 } });
   return table;
 }

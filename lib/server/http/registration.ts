@@ -1,6 +1,7 @@
 // POST /oauth/register — RFC 7591 §3; GET/PUT/DELETE /oauth/register/<client_id> — RFC 7592 §2.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { deleteRegistration, readRegistration, registerClient, updateRegistration } from '../../oauth/client-registration.ts';
+import { invalidRequest } from '../../oauth/errors.ts';
 import { ENDPOINTS } from '../../oauth/metadata.ts';
 import { BUILT_IN_SCOPES } from '../../oauth/scope.ts';
 import type { AppContext } from '../context.ts';
@@ -24,7 +25,13 @@ export async function handleRegistration(req: IncomingMessage, res: ServerRespon
     ip: clientIp(req),
     userAgent: req.headers['user-agent'] ?? null,
   };
-  const clientId = decodeURIComponent(url.pathname.slice(ENDPOINTS.registration.length + 1));
+  let clientId: string;
+  try {
+    clientId = decodeURIComponent(url.pathname.slice(ENDPOINTS.registration.length + 1));
+  } catch {
+    // Malformed percent-encoding (URIError): no client has such an identifier.
+    throw invalidRequest('the client identifier in the path is not valid percent-encoding');
+  }
   const token = bearerToken(req);
   const result =
     req.method === 'POST' && !clientId

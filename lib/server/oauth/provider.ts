@@ -18,11 +18,19 @@ function createClientResolver(store: OAuthStore, allowHttpLoopback: boolean): Cl
   };
 }
 
-const globalForOAuth = globalThis as unknown as { __gatehouseOAuth?: { key: AppContext; ctx: OAuthContext } };
+// One context per database connection and per configuration it is built from.
+// (Keyed on the Db, not the AppContext object: getAppContext() returns a fresh
+// object on every call. The settings are part of the key, so two servers in one
+// process — tests running several instances — never share one's issuer or TTLs.)
+const globalForOAuth = globalThis as unknown as { __gatehouseOAuthContexts?: WeakMap<AppContext['db'], Map<string, OAuthContext>> };
 
 export function getOAuthContext(app: AppContext): OAuthContext {
-  const cached = globalForOAuth.__gatehouseOAuth;
-  if (cached && cached.key.db === app.db && cached.key.secret === app.secret) return cached.ctx;
+  const byDb = (globalForOAuth.__gatehouseOAuthContexts ??= new WeakMap());
+  let contexts = byDb.get(app.db);
+  if (!contexts) byDb.set(app.db, (contexts = new Map()));
+  const key = JSON.stringify([app.secret, app.config.issuer, app.config.ttl, app.config.cimdAllowHttpLoopback]);
+  const cached = contexts.get(key);
+  if (cached) return cached;
   const store = createOAuthStore(app.db);
   const retryKey = deriveKey(app.secret, 'refresh-retry');
   const ctx: OAuthContext = {
@@ -35,6 +43,6 @@ export function getOAuthContext(app: AppContext): OAuthContext {
     seal: (plaintext) => seal(plaintext, retryKey),
     unseal: (sealed) => unseal(sealed, retryKey),
   };
-  globalForOAuth.__gatehouseOAuth = { key: app, ctx };
+  contexts.set(key, ctx);
   return ctx;
 }

@@ -3,10 +3,10 @@
 // provisioned and becomes the app session — replacing, never mixing with, a
 // session of another user.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { identityHeaderNames, readForwardedIdentity } from '../../identity/forward-auth.ts';
+import { PROXY_SECRET_HEADER, identityHeaderNames, readForwardedIdentity } from '../../identity/forward-auth.ts';
 import { decodeSessionToken, encodeSessionToken, serializeSessionCookie, sessionCookieName } from '../auth/session-token.ts';
 import type { AppContext } from '../context.ts';
-import { signInForwardedUser } from '../users/sign-in-forwarded-user.ts';
+import { signInExternalUser } from '../users/sign-in-external-user.ts';
 import { parseCookies, replaceCookie } from './cookies.ts';
 import { log } from './logger.ts';
 
@@ -24,14 +24,36 @@ function addSetCookie(res: ServerResponse, cookie: string): void {
   setHeader('Set-Cookie', ours);
 }
 
+/** What the edge said about this request, for the admin diagnostics page (never the secret itself). */
+export const EDGE_REPORT_HEADER = 'x-gatehouse-edge-report';
+
+export type EdgeReport = {
+  outcome: string;
+  detail?: string;
+  headersPresent: string[];
+  secretPresent: boolean;
+  email?: string;
+  groups?: string[];
+};
+
 export async function applyEdgeIdentity(req: IncomingMessage, res: ServerResponse, pathname: string, ctx: AppContext): Promise<EdgeOutcome> {
   const settings = ctx.config.forwardAuth;
-  const result = readForwardedIdentity(pathname, (name) => {
+  const header = (name: string) => {
     const value = req.headers[name.toLowerCase()];
     return Array.isArray(value) ? value[0] : value;
-  }, settings);
+  };
+  const result = readForwardedIdentity(pathname, header, settings);
+  const names = identityHeaderNames(settings);
+  const report: EdgeReport = {
+    outcome: result.kind === 'identity' ? 'signed_in' : result.reason,
+    detail: result.kind === 'ignored' ? result.detail : undefined,
+    headersPresent: names.filter((n) => header(n) !== undefined && n !== PROXY_SECRET_HEADER),
+    secretPresent: header(PROXY_SECRET_HEADER) !== undefined,
+    ...(result.kind === 'identity' ? { email: result.identity.email, groups: result.identity.groups } : {}),
+  };
   // Nothing behind this point may read identity headers or the proxy secret.
-  for (const name of identityHeaderNames(settings)) delete req.headers[name.toLowerCase()];
+  for (const name of names) delete req.headers[name.toLowerCase()];
+  req.headers[EDGE_REPORT_HEADER] = JSON.stringify(report);
 
   if (result.kind !== 'identity') {
     if (result.reason === 'bad_secret' || result.reason === 'invalid_identity') {
@@ -40,7 +62,7 @@ export async function applyEdgeIdentity(req: IncomingMessage, res: ServerRespons
     return { kind: 'continue' };
   }
 
-  const outcome = await signInForwardedUser(ctx.db, result.identity, { adminEmails: ctx.config.adminEmails, adminGroups: ctx.config.adminGroups });
+  const outcome = await signInExternalUser(ctx.db, result.identity, { adminEmails: ctx.config.adminEmails, adminGroups: ctx.config.adminGroups });
   if (!outcome.ok) return { kind: 'refused', status: 403, message: outcome.message };
 
   const cookieName = sessionCookieName(ctx.config.issuer);

@@ -1,5 +1,7 @@
-// Just-in-time provisioning for identities forwarded by the SSO edge (SPEC §5).
+// Just-in-time provisioning for identities from the SSO edge or a direct OIDC
+// sign-in (SPEC §5): one user per email, admins by configured emails or groups.
 import { isAdminIdentity, type ForwardedIdentity } from '../../identity/forward-auth.ts';
+import type { UserCreatedVia } from '../db/users.ts';
 import type { Db } from '../db/client.ts';
 import { recordAudit } from '../db/audit.ts';
 import { findUserByEmail, findUserByUsername, insertUser, recordUserSignIn, type User } from '../db/users.ts';
@@ -13,7 +15,13 @@ type Policy = { adminEmails: string[]; adminGroups: string[] };
 /** Minimum time between lastLoginAt updates, so a busy user does not write on every request. */
 const SIGN_IN_REFRESH_MS = 60_000;
 
-export async function signInForwardedUser(db: Db, identity: ForwardedIdentity, policy: Policy, now = new Date()): Promise<SignInOutcome> {
+export async function signInExternalUser(
+  db: Db,
+  identity: ForwardedIdentity,
+  policy: Policy,
+  opts: { via?: Extract<UserCreatedVia, 'forward_auth' | 'oidc'>; now?: Date } = {},
+): Promise<SignInOutcome> {
+  const { via = 'forward_auth', now = new Date() } = opts;
   const makeAdmin = isAdminIdentity(identity, policy.adminEmails, policy.adminGroups);
   const existing = await findUserByEmail(db, identity.email);
   if (existing) {
@@ -22,7 +30,7 @@ export async function signInForwardedUser(db: Db, identity: ForwardedIdentity, p
     if (!stale && (existing.isAdmin || !makeAdmin)) return { ok: true, user: existing, created: false };
     const user = await recordUserSignIn(db, existing.id, makeAdmin && !existing.isAdmin, now);
     if (makeAdmin && !existing.isAdmin) {
-      await recordAudit(db, { actor: { type: 'system' }, action: 'user.promoted_admin', target: { type: 'user', id: user.id }, details: { via: 'forward_auth' } });
+      await recordAudit(db, { actor: { type: 'system' }, action: 'user.promoted_admin', target: { type: 'user', id: user.id }, details: { via } });
     }
     return { ok: true, user, created: false };
   }
@@ -30,7 +38,7 @@ export async function signInForwardedUser(db: Db, identity: ForwardedIdentity, p
   // A different email with the same local part: refuse clearly rather than invent a suffix.
   const clash = await findUserByUsername(db, identity.username);
   // Not a clash but a race: a concurrent first request of this same identity created the row since the lookup above.
-  if (clash && clash.email === identity.email.toLowerCase()) return signInForwardedUser(db, identity, policy, now);
+  if (clash && clash.email === identity.email.toLowerCase()) return signInExternalUser(db, identity, policy, opts);
   if (clash) {
     await recordAudit(db, {
       actor: { type: 'system' },
@@ -45,12 +53,12 @@ export async function signInForwardedUser(db: Db, identity: ForwardedIdentity, p
     };
   }
   try {
-    const user = await insertUser(db, { email: identity.email, username: identity.username, isAdmin: makeAdmin, createdVia: 'forward_auth' }, now);
+    const user = await insertUser(db, { email: identity.email, username: identity.username, isAdmin: makeAdmin, createdVia: via }, now);
     await recordAudit(db, {
       actor: { type: 'system' },
       action: 'user.provisioned',
       target: { type: 'user', id: user.id },
-      details: { via: 'forward_auth', email: user.email, admin: makeAdmin },
+      details: { via, email: user.email, admin: makeAdmin },
     });
     return { ok: true, user, created: true };
   } catch (error) {

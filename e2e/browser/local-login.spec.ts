@@ -1,0 +1,44 @@
+// Break-glass local login (SPEC §5): argon2id, lockout with backoff.
+import { expect, test } from '@playwright/test';
+import { runCli } from '../fixtures/cli';
+
+const shot = (name: string) => ({ path: `e2e/.output/screenshots/${name}.png`, fullPage: true });
+
+test('a local administrator signs in at /local-login; wrong passwords lock the account', async ({ page }) => {
+  const email = `root.${Date.now()}@example.com`;
+  const password = 'correct horse battery staple';
+  const created = runCli(['admin', 'create', '--email', email, '--password-stdin'], password);
+  expect(created.status, created.stderr).toBe(0);
+
+  await page.goto('/local-login');
+  await expect(page.getByRole('heading', { name: 'Administrator sign-in' })).toBeVisible();
+  await page.screenshot(shot('local-login'));
+
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill('not the password');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByTestId('login-error')).toHaveText('The email or password is not right.');
+  await page.screenshot(shot('local-login-error'));
+
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByTestId('signed-in-as')).toHaveText(email);
+  await page.goto('/admin');
+  await expect(page.getByRole('heading', { name: 'Administration' })).toBeVisible();
+});
+
+test('five wrong passwords lock the account, even against the right one', async ({ page }) => {
+  const email = `locked.${Date.now()}@example.com`;
+  const password = 'another long password 42';
+  expect(runCli(['admin', 'create', '--email', email, '--password-stdin'], password).status).toBe(0);
+  await page.goto('/local-login');
+  await page.getByLabel('Email').fill(email);
+  for (let i = 0; i < 5; i++) {
+    await page.getByLabel('Password').fill(`wrong-${i}`);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect(page.getByTestId('login-error')).toBeVisible();
+  }
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByTestId('login-error')).toContainText('Too many failed attempts');
+});

@@ -1,0 +1,42 @@
+// POST /sign-out — SPEC §5: clear the app session first (always, even if the
+// audit write fails), then send the browser down the configured chain:
+// oauth2-proxy's sign-out → the identity provider's logout → the landing page.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { signOutRedirect } from '../../identity/sign-out.ts';
+import { isValidCsrfToken } from '../auth/csrf.ts';
+import { decodeSessionToken, serializeSessionCookie, sessionCookieName } from '../auth/session-token.ts';
+import type { AppContext } from '../context.ts';
+import { recordAudit } from '../db/audit.ts';
+import { log } from '../runtime/logger.ts';
+import { parseCookies } from '../runtime/cookies.ts';
+import { readForm } from './body.ts';
+import { NO_STORE, sendEmpty, sendHtmlPage } from './respond.ts';
+import { isSameOriginPost } from './same-origin.ts';
+
+export async function handleSignOut(req: IncomingMessage, res: ServerResponse, app: AppContext): Promise<void> {
+  if (!isSameOriginPost(req, app.config.issuer)) {
+    return sendHtmlPage(res, 403, 'Request refused', 'Sign out from Gatehouse’s own page.', { linkHref: '/sign-out', linkText: 'Sign out' });
+  }
+  const form = await readForm(req);
+  const cookie = parseCookies(req.headers.cookie).get(sessionCookieName(app.config.issuer));
+  if (cookie && !isValidCsrfToken(app.secret, cookie, form.csrf?.[0])) {
+    return sendHtmlPage(res, 403, 'Request refused', 'This sign-out form has expired. Open the sign-out page again.', { linkHref: '/sign-out', linkText: 'Sign out' });
+  }
+
+  res.setHeader('Set-Cookie', serializeSessionCookie(app.config.issuer, '', 0));
+  const session = cookie ? await decodeSessionToken(cookie, app.secret) : null;
+  if (session?.sub) {
+    try {
+      await recordAudit(app.db, {
+        actor: { type: 'user', id: session.sub, label: session.email ?? undefined },
+        action: 'user.signed_out',
+        target: { type: 'user', id: session.sub },
+        ip: req.socket.remoteAddress,
+        userAgent: req.headers['user-agent'],
+      });
+    } catch (error) {
+      log('warn', 'sign-out audit event not written', { error: (error as Error).message.split('\n')[0] });
+    }
+  }
+  sendEmpty(res, 303, { Location: signOutRedirect(app.config.signOut), ...NO_STORE });
+}
