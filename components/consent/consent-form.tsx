@@ -4,7 +4,8 @@ export type ConsentView = {
   ticket: string;
   clientName: string;
   clientId: string;
-  unverified: boolean;
+  /** Why the client can't be vouched for, or null for one an administrator created. */
+  unverified: 'dynamic' | 'metadata_document' | null;
   redirectHost: string;
   redirectUri: string;
   scopes: { name: string; description: string }[];
@@ -23,7 +24,10 @@ export function ConsentForm({ view }: { view: ConsentView }) {
         {view.unverified ? (
           <p className="mt-3 rounded-md border border-amber-300 bg-amber-50 p-3 text-sm text-amber-900" role="note">
             <strong className="mr-1 rounded bg-amber-200 px-1.5 py-0.5 text-xs font-semibold uppercase">Unverified</strong>
-            This application registered itself; Gatehouse cannot confirm who runs it. Check the address below before you allow it.
+            {view.unverified === 'metadata_document'
+              ? 'This application describes itself at its client ID address; Gatehouse cannot confirm who runs it.'
+              : 'This application registered itself; Gatehouse cannot confirm who runs it.'}{' '}
+            Check the addresses below before you allow it.
           </p>
         ) : null}
         <dl className="mt-4 space-y-2 text-sm">

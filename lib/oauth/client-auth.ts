@@ -50,8 +50,9 @@ export function readPresentedCredentials(input: ClientCredentialsInput): Present
 
 export async function authenticateClient(ctx: OAuthContext, input: ClientCredentialsInput): Promise<OAuthClient> {
   const presented = readPresentedCredentials(input);
-  const challenge = input.authorization && /^basic /i.test(input.authorization) ? { 'WWW-Authenticate': 'Basic realm="gatehouse"' } : undefined;
-  if (!presented) throw invalidClient('client authentication is required', { headers: { 'WWW-Authenticate': 'Basic realm="gatehouse"' } });
+  // Every 401 carries a challenge (RFC 9110 §15.5.2, RFC 6749 §5.2).
+  const challenge = { 'WWW-Authenticate': 'Basic realm="gatehouse"' };
+  if (!presented) throw invalidClient('client authentication is required', { headers: challenge });
 
   const client = await ctx.clients.resolve(presented.clientId);
   const fail = async (reason: string, description: string) => {

@@ -7,13 +7,14 @@ import { authenticateClient } from './client-auth.ts';
 import type { OAuthContext } from './context.ts';
 import { OAuthError, invalidRequest } from './errors.ts';
 import { intersect, resolveGrantReach } from './reach.ts';
+import { REFRESH_TOKEN_PREFIX } from './grants/token-response.ts';
 import { formatScope } from './scope.ts';
 import { singleValued, type FormParams } from './token-endpoint.ts';
 
 export const PERSONAL_TOKEN_PREFIX = 'gh_pat_';
 export const TEAM_TOKEN_PREFIX = 'gh_team_';
 
-export type TokenKind = 'access_token' | 'refresh_token' | 'personal_token' | 'team_token';
+export type TokenKind = 'access_token' | 'personal_token' | 'team_token';
 
 export type IntrospectionResponse =
   | { active: false }
@@ -27,7 +28,7 @@ export type IntrospectionResponse =
       exp?: number;
       iat?: number;
       jti?: string;
-      token_type: 'Bearer' | 'refresh_token';
+      token_type: 'Bearer';
       token_kind: TokenKind;
       workspaces: string[];
       tools: string[];
@@ -50,7 +51,8 @@ export async function handleIntrospectionRequest(
 export async function introspectToken(ctx: OAuthContext, token: string): Promise<IntrospectionResponse> {
   if (token.startsWith(PERSONAL_TOKEN_PREFIX)) return introspectPersonalToken(ctx, token);
   if (token.startsWith(TEAM_TOKEN_PREFIX)) return introspectTeamToken(ctx, token);
-  if (token.startsWith('gh_rt_')) return introspectRefreshToken(ctx, token);
+  // A refresh token is never a bearer credential at a resource server (RFC 6749 §1.5).
+  if (token.startsWith(REFRESH_TOKEN_PREFIX)) return INACTIVE;
   return introspectAccessToken(ctx, token);
 }
 
@@ -78,27 +80,6 @@ async function introspectAccessToken(ctx: OAuthContext, token: string): Promise<
     token_type: 'Bearer',
     token_kind: 'access_token',
     ...reach,
-  };
-}
-
-async function introspectRefreshToken(ctx: OAuthContext, token: string): Promise<IntrospectionResponse> {
-  const record = await ctx.store.findRefreshToken(hashToken(token));
-  const now = ctx.now();
-  if (!record || record.revokedAt || record.rotatedAt || record.expiresAt <= now) return INACTIVE;
-  const grant = await ctx.store.findGrant(record.grantId);
-  if (!grant || grant.revokedAt || !(await ctx.store.isUserActive(grant.userId))) return INACTIVE;
-  const client = await ctx.store.findClientById(grant.clientId);
-  return {
-    active: true,
-    iss: ctx.issuer,
-    sub: grant.userId,
-    client_id: client?.clientId,
-    scope: formatScope(record.scope),
-    aud: record.resource ?? ctx.issuer,
-    exp: seconds(record.expiresAt),
-    token_type: 'refresh_token',
-    token_kind: 'refresh_token',
-    ...(await resolveGrantReach(ctx.store, grant, record.scope)),
   };
 }
 

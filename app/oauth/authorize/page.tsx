@@ -50,7 +50,7 @@ export default async function AuthorizePage({ searchParams }: { searchParams: Se
         ticket: createConsentTicket(app.secret, user.id, search),
         clientName: request.client.name,
         clientId: request.client.clientId,
-        unverified: request.client.source !== 'admin',
+        unverified: request.client.source === 'admin' ? null : request.client.source,
         redirectHost: redirect.host || redirect.protocol,
         redirectUri: request.redirectUri,
         scopes: request.scope.map((name) => ({ name, description: describe(name) })),

@@ -73,7 +73,11 @@ export async function refreshAccessToken(ctx: OAuthContext, client: OAuthClient,
 async function retryOrRevoke(ctx: OAuthContext, client: OAuthClient, token: RefreshToken, userId: string, meta: Meta): Promise<TokenResponse> {
   const now = ctx.now();
   const sinceRotation = token.rotatedAt ? now.getTime() - token.rotatedAt.getTime() : Infinity;
-  if (!token.revokedAt && token.retryCipher && sinceRotation <= ctx.ttl.refreshReuseGrace * 1000) {
+  const graceMs = ctx.ttl.refreshReuseGrace * 1000;
+  // A retry is a client that lost the response: the successor must still be unused.
+  const retry = graceMs > 0 && !token.revokedAt && token.retryCipher && sinceRotation < graceMs ? (JSON.parse(ctx.unseal(token.retryCipher)) as TokenResponse) : null;
+  const successor = retry?.refresh_token ? await ctx.store.findRefreshToken(hashToken(retry.refresh_token)) : null;
+  if (retry && successor && !successor.rotatedAt && !successor.revokedAt) {
     await ctx.store.recordSecurityEvent({
       action: 'oauth.refresh_reused',
       clientId: client.clientId,
@@ -84,7 +88,7 @@ async function retryOrRevoke(ctx: OAuthContext, client: OAuthClient, token: Refr
       userAgent: meta.userAgent,
       details: { outcome: 'grace_retry', secondsSinceRotation: Math.round(sinceRotation / 1000) },
     });
-    return JSON.parse(ctx.unseal(token.retryCipher)) as TokenResponse;
+    return retry;
   }
   await ctx.store.revokeFamily(token.familyId, 'reuse', now);
   await ctx.store.recordSecurityEvent({

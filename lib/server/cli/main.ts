@@ -9,7 +9,6 @@ import { countLiveAccessTokensByKid, listSigningKeys } from '../db/signing-keys.
 import { createClient } from '../clients/create-client.ts';
 import { ensureActiveSigningKey, retireExpiredSigningKeys, rotateSigningKey } from '../keys/signing-keys.ts';
 import { bootstrap, resolveProcessSecret, StartupError } from '../runtime/bootstrap.ts';
-import { startHttpServer } from '../runtime/http-server.ts';
 import { logToStderr } from '../runtime/logger.ts';
 import { AdminCreateError, createAdmin } from '../users/create-admin.ts';
 import { CliError, fail, say, table } from './output.ts';
@@ -126,6 +125,8 @@ async function keys(verb: string | undefined): Promise<void> {
 async function serve(args: string[]): Promise<void> {
   const values = options(args, { dev: { type: 'boolean' } });
   const ctx = await bootstrap();
+  // Loaded only here: Next.js is heavy and the other commands don't need it.
+  const { startHttpServer } = await import('../runtime/http-server.ts');
   const server = await startHttpServer(ctx, { dev: Boolean(values.dev) });
   const stop = (signal: string) => {
     say(`received ${signal}, shutting down`);

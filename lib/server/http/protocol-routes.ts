@@ -108,11 +108,12 @@ function routes(app: AppContext): Map<string, Route> {
   return table;
 }
 
-let cachedRoutes: { issuer: string; table: Map<string, Route> } | null = null;
+const routeTables = new WeakMap<AppContext['config'], Map<string, Route>>();
 
 function findRoute(app: AppContext, pathname: string): Route | null {
-  if (cachedRoutes?.issuer !== app.config.issuer) cachedRoutes = { issuer: app.config.issuer, table: routes(app) };
-  const route = cachedRoutes.table.get(pathname);
+  let table = routeTables.get(app.config);
+  if (!table) routeTables.set(app.config, (table = routes(app)));
+  const route = table.get(pathname);
   if (route) return route;
   if (pathname.startsWith(`${ENDPOINTS.registration}/`)) {
     return { methods: { GET: handleRegistration, PUT: handleRegistration, DELETE: handleRegistration }, cors: true };

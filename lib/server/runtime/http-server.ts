@@ -26,9 +26,18 @@ export async function startHttpServer(ctx: AppContext, opts: { dev?: boolean; ho
   await app.prepare();
   const handleNext = app.getRequestHandler();
   const https = ctx.config.issuer.startsWith('https:');
+  const basePath = new URL(ctx.config.issuer).pathname.replace(/\/$/, '');
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    // Absolute-form or malformed request targets (e.g. `//@//x`) are not ours to guess at.
+    const url = URL.canParse(req.url ?? '/', 'http://localhost') && req.url?.startsWith('/') ? new URL(req.url, 'http://localhost') : null;
+    if (!url) return sendJson(res, 400, { error: 'invalid_request', error_description: 'malformed request target' }, NO_STORE);
+    // With an issuer such as https://example.com/auth, endpoints are advertised
+    // under /auth/…; serve them whether or not the proxy strips the prefix.
+    if (basePath && url.pathname.startsWith(`${basePath}/`)) {
+      url.pathname = url.pathname.slice(basePath.length);
+      req.url = url.pathname + url.search;
+    }
     const pathname = url.pathname;
     if (pathname === '/healthz') return sendJson(res, 200, { status: 'ok' }, NO_STORE);
     if (pathname === '/readyz') {

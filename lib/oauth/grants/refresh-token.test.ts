@@ -1,0 +1,79 @@
+// Refresh token rotation (OAuth 2.1 §4.3.1): a retry of the just-rotated token
+// inside the grace window gets the same response; any other reuse revokes the
+// family. GATEHOUSE_REFRESH_REUSE_GRACE=0 turns retries off entirely.
+import { randomUUID } from 'node:crypto';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { clientFixture, createMemoryContext, TEST_NOW, type MemoryContext } from '../../../tests/helpers/memory-context.ts';
+import { hashToken } from '../../crypto.ts';
+import { OAuthError } from '../errors.ts';
+import type { OAuthClient } from '../ports.ts';
+import { refreshAccessToken } from './refresh-token.ts';
+
+let ctx: MemoryContext;
+let client: OAuthClient;
+const REFRESH = 'gh_rt_unit-test-refresh-token-value';
+
+async function setUp(grace: number) {
+  ctx = await createMemoryContext({ ttl: { accessToken: 900, refreshToken: 86400, code: 60, refreshReuseGrace: grace } });
+  ctx.store.scopes = [{ name: 'mcp:tools', description: '', tools: ['*'], isDefault: true }];
+  client = await ctx.store.insertClient(clientFixture());
+  ctx.store.activeUsers.add('user-1');
+  const grant = await ctx.store.saveGrant({ userId: 'user-1', clientId: client.id, scope: ['mcp:tools'], resource: null, workspaceKeys: [] }, TEST_NOW);
+  await ctx.store.insertRefreshToken({
+    id: randomUUID(),
+    tokenHash: hashToken(REFRESH),
+    grantId: grant.id,
+    familyId: 'family-1',
+    parentId: null,
+    scope: ['mcp:tools'],
+    resource: null,
+    expiresAt: new Date(TEST_NOW.getTime() + 86_400_000),
+  });
+}
+
+const refresh = () => refreshAccessToken(ctx, client, { refresh_token: REFRESH });
+const at = (ms: number) => new Date(TEST_NOW.getTime() + ms);
+
+describe('with the default grace window', () => {
+  beforeEach(() => setUp(30));
+
+  it('a retry inside the window gets the identical response', async () => {
+    const first = await refresh();
+    ctx.setNow(at(29_000));
+    expect(await refresh()).toEqual(first);
+    expect(ctx.store.events.at(-1)).toMatchObject({ action: 'oauth.refresh_reused', details: { outcome: 'grace_retry' } });
+  });
+
+  it('a reuse after the window revokes the family', async () => {
+    const first = await refresh();
+    ctx.setNow(at(31_000));
+    await expect(refresh()).rejects.toMatchObject({ code: 'invalid_grant' });
+    expect([...ctx.store.refreshTokens.values()].every((t) => t.revokedAt)).toBe(true);
+    expect([...ctx.store.accessTokens.values()].every((t) => t.revokedAt)).toBe(true);
+    await expect(refreshAccessToken(ctx, client, { refresh_token: first.refresh_token })).rejects.toBeInstanceOf(OAuthError);
+  });
+});
+
+describe('with GATEHOUSE_REFRESH_REUSE_GRACE=0', () => {
+  beforeEach(() => setUp(0));
+
+  it('a reuse a moment later revokes the family', async () => {
+    await refresh();
+    ctx.setNow(at(1));
+    await expect(refresh()).rejects.toMatchObject({ code: 'invalid_grant' });
+    expect([...ctx.store.accessTokens.values()].every((t) => t.revokedAt)).toBe(true);
+  });
+
+  // A zero grace never retries, not even in the same millisecond or from an
+  // instance whose clock is behind.
+  it('a reuse in the same millisecond as the rotation is not a retry either', async () => {
+    await refresh();
+    await expect(refresh()).rejects.toMatchObject({ code: 'invalid_grant' });
+  });
+
+  it('a reuse from an instance whose clock is behind is not a retry either', async () => {
+    await refresh();
+    ctx.setNow(at(-2_000));
+    await expect(refresh()).rejects.toMatchObject({ code: 'invalid_grant' });
+  });
+});

@@ -1,0 +1,283 @@
+// One verifier for every Gatehouse token. JWT access tokens are checked offline
+// (signature against the JWKS, issuer, `typ: at+jwt`, audience = this
+// resource, expiry) and the result is cached until the token expires, so a
+// repeated token costs a map lookup. Personal and team tokens — and JWTs too
+// when the resource asks for live revocation — are checked by introspection,
+// cached for the lifetime the resource chooses.
+import { errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
+import { GatehouseAuthError, InsufficientScopeError, InvalidTokenError, MissingTokenError, VerifierUnavailableError } from './errors.ts';
+import { IntrospectionClient, type IntrospectionResponse } from './introspection-client.ts';
+import { JwksCache } from './jwks-cache.ts';
+import { ExpiringLru } from './lru.ts';
+import { canonicalResource, protectedResourceMetadata, protectedResourceMetadataPaths, resourceMetadataUrl, type ProtectedResourceMetadata } from './metadata.ts';
+import { extractToken } from './token-source.ts';
+import type { AuthInfo, FetchLike, RequestLike, TokenKind } from './types.ts';
+
+export type VerifierOptions = {
+  /** Gatehouse's issuer, exactly as it appears in `iss` (e.g. `https://auth.example.com`). */
+  issuer: string;
+  /** This resource's canonical URL (e.g. `https://mcp.example.com/mcp`): the audience its tokens must carry. */
+  resource: string;
+  /** Needed for personal and team tokens and for live revocation. */
+  introspection?: {
+    clientId: string;
+    clientSecret: string;
+    /** How long an introspection answer is trusted; a revocation shows within this time. */
+    cacheTtlMs: number;
+    maxEntries?: number;
+    /** Defaults to `introspection_endpoint` from Gatehouse's metadata. */
+    endpoint?: string;
+  };
+  /** Also introspect JWT access tokens (cached like the others), so revocation shows before they expire. */
+  liveRevocation?: boolean;
+  /** Defaults to `jwks_uri` from Gatehouse's metadata. */
+  jwksUri?: string;
+  jwt?: {
+    /** Verified JWTs kept (until each one's expiry). Default 10 000; 0 turns the cache off. */
+    cacheMaxEntries?: number;
+    algorithms?: readonly string[];
+    clockToleranceSec?: number;
+    /** Between two JWKS fetches caused by unknown kids. Default 30 s. */
+    jwksCooldownMs?: number;
+    jwksMaxAgeMs?: number;
+  };
+  /** A cookie that may carry the token when there is no Authorization header. Off unless set. */
+  cookieName?: string;
+  /** Scopes to advertise in the resource metadata (the first request of a client asks for these). */
+  scopes?: readonly string[];
+  resourceName?: string;
+  fetch?: FetchLike;
+  timeoutMs?: number;
+  /** Clock in milliseconds (tests). */
+  now?: () => number;
+};
+
+export type VerifyOptions = {
+  /** false: skip the verified-JWT cache and the introspection cache (benchmarks, sensitive operations). */
+  cache?: boolean;
+};
+
+export type Verifier = {
+  readonly issuer: string;
+  /** The canonical resource URL (what clients send as `resource`, what goes in `aud`). */
+  readonly resource: string;
+  /** For `WWW-Authenticate: Bearer resource_metadata="…"`. */
+  readonly resourceMetadataUrl: string;
+  /** Where the metadata is served: path-suffixed first, then the root. */
+  readonly metadataPaths: readonly string[];
+  readonly cookieName: string | undefined;
+  verifyToken(token: string, options?: VerifyOptions): Promise<AuthInfo>;
+  verifyRequest(request: RequestLike, options?: VerifyOptions): Promise<AuthInfo>;
+  metadata(): ProtectedResourceMetadata;
+  /** Internals, for metrics and tests. */
+  readonly jwks: JwksCache;
+  readonly introspection: IntrospectionClient | null;
+};
+
+const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+const ORGANIZATION_KINDS = new Set(['personal_token', 'team_token']);
+
+const stringList = (value: unknown): string[] => (Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : []);
+const audiences = (value: unknown): string[] => (typeof value === 'string' ? [value] : stringList(value));
+const scopeList = (value: unknown): string[] => (typeof value === 'string' ? value.split(' ').filter(Boolean) : []);
+
+function freeze(info: AuthInfo): AuthInfo {
+  Object.freeze(info.scopes);
+  Object.freeze(info.audience);
+  Object.freeze(info.workspaces);
+  Object.freeze(info.tools);
+  return Object.freeze(info);
+}
+
+/** RFC 8414 §3.1: the well-known segment goes before the issuer's path. */
+function metadataUrl(issuer: string): string {
+  const url = new URL(issuer);
+  const path = url.pathname.replace(/\/$/, '');
+  return `${url.origin}/.well-known/oauth-authorization-server${path}`;
+}
+
+export function createVerifier(options: VerifierOptions): Verifier {
+  const issuer = options.issuer;
+  if (!URL.canParse(issuer)) throw new TypeError(`issuer must be an absolute URL: ${issuer}`);
+  const resource = canonicalResource(options.resource);
+  // A client that sends `resource` as a parsed URL's href adds "/" to a pathless resource.
+  const acceptedAudiences = new Set([resource, new URL(resource).href]);
+  if (options.liveRevocation && !options.introspection) throw new TypeError('liveRevocation needs introspection credentials');
+  const now = options.now ?? Date.now;
+  const fetchFn: FetchLike = options.fetch ?? ((input, init) => fetch(input, init));
+  const timeoutMs = options.timeoutMs ?? 5_000;
+
+  // Gatehouse's metadata, fetched once when an endpoint is not configured.
+  let discovered: Promise<Record<string, unknown>> | null = null;
+  let discoveryFailedAt = Number.NEGATIVE_INFINITY;
+  async function discover(): Promise<Record<string, unknown>> {
+    if (!discovered) {
+      if (now() - discoveryFailedAt < 1_000) throw new VerifierUnavailableError('Gatehouse metadata is unavailable; retrying shortly');
+      discovered = (async () => {
+        const res = await fetchFn(metadataUrl(issuer), { headers: { Accept: 'application/json' }, signal: AbortSignal.timeout(timeoutMs) });
+        if (!res.ok) throw new Error(`HTTP ${res.status}`);
+        const doc = (await res.json()) as Record<string, unknown>;
+        // RFC 8414 §3.3: the document must name the issuer we were configured with.
+        if (doc.issuer !== issuer) throw new Error(`metadata names issuer ${String(doc.issuer)}, expected ${issuer}`);
+        return doc;
+      })();
+      discovered.catch(() => {
+        discovered = null;
+        discoveryFailedAt = now();
+      });
+    }
+    try {
+      return await discovered;
+    } catch (error) {
+      throw new VerifierUnavailableError(`Gatehouse metadata could not be fetched: ${(error as Error).message}`, { cause: error });
+    }
+  }
+  async function endpointFromMetadata(field: string): Promise<string> {
+    const value = (await discover())[field];
+    if (typeof value !== 'string') throw new VerifierUnavailableError(`Gatehouse metadata has no ${field}`);
+    return value;
+  }
+
+  const jwks = new JwksCache({
+    jwksUri: options.jwksUri ?? (() => endpointFromMetadata('jwks_uri')),
+    algorithms: options.jwt?.algorithms,
+    cooldownMs: options.jwt?.jwksCooldownMs,
+    maxAgeMs: options.jwt?.jwksMaxAgeMs,
+    timeoutMs,
+    fetch: fetchFn,
+    now,
+  });
+  const introspection = options.introspection
+    ? new IntrospectionClient({
+        endpoint: options.introspection.endpoint ?? (() => endpointFromMetadata('introspection_endpoint')),
+        clientId: options.introspection.clientId,
+        clientSecret: options.introspection.clientSecret,
+        cacheTtlMs: options.introspection.cacheTtlMs,
+        maxEntries: options.introspection.maxEntries,
+        timeoutMs,
+        fetch: fetchFn,
+        now,
+      })
+    : null;
+  const jwtCache = new ExpiringLru<string, AuthInfo>(options.jwt?.cacheMaxEntries ?? 10_000);
+  const algorithms = [...(options.jwt?.algorithms ?? ['ES256'])];
+  const clockTolerance = options.jwt?.clockToleranceSec ?? 0;
+
+  async function verifyJwt(token: string, cache: boolean): Promise<AuthInfo> {
+    const t = now();
+    if (cache) {
+      const hit = jwtCache.get(token, t - clockTolerance * 1000);
+      if (hit) return hit;
+    }
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(token, jwks.getKey, {
+        issuer,
+        typ: 'at+jwt',
+        algorithms,
+        clockTolerance,
+        currentDate: new Date(t),
+        requiredClaims: ['sub', 'exp', 'jti', 'client_id'],
+      }));
+    } catch (error) {
+      if (error instanceof GatehouseAuthError) throw error;
+      if (error instanceof joseErrors.JWTExpired) throw new InvalidTokenError('the token has expired');
+      if (error instanceof joseErrors.JWTClaimValidationFailed) throw new InvalidTokenError(`the token's ${error.claim} claim is not acceptable`);
+      if (error instanceof joseErrors.JOSEError) throw new InvalidTokenError('the token is not a valid Gatehouse access token');
+      throw error;
+    }
+    const aud = audiences(payload.aud);
+    if (!aud.some((a) => acceptedAudiences.has(a))) throw new InvalidTokenError('the token was not issued for this resource');
+    const info = freeze({
+      token,
+      verifiedBy: 'jwt',
+      kind: 'access_token',
+      issuer,
+      sub: payload.sub!,
+      clientId: typeof payload.client_id === 'string' ? payload.client_id : null,
+      scopes: scopeList(payload.scope),
+      audience: aud,
+      expiresAt: payload.exp!,
+      workspaces: stringList(payload.workspaces),
+      tools: stringList(payload.tools),
+      jti: payload.jti ?? null,
+    });
+    if (cache) jwtCache.set(token, info, payload.exp! * 1000, t);
+    return info;
+  }
+
+  function fromIntrospection(token: string, answer: IntrospectionResponse, jwt: AuthInfo | null): AuthInfo {
+    if (!answer.active) throw new InvalidTokenError('the token is not active (revoked, expired or unknown)');
+    if (answer.iss !== undefined && answer.iss !== issuer) throw new InvalidTokenError('the token was issued by another authorization server');
+    const kind = answer.token_kind ?? (jwt ? 'access_token' : undefined);
+    if (kind !== 'access_token' && !ORGANIZATION_KINDS.has(kind ?? '')) throw new InvalidTokenError('this kind of token is not accepted here');
+    if (answer.token_type !== undefined && answer.token_type.toLowerCase() !== 'bearer') throw new InvalidTokenError('this kind of token is not accepted here');
+    const aud = audiences(answer.aud);
+    // Access tokens are bound to a resource; personal and team tokens are Gatehouse-wide (their aud is the issuer).
+    const audienceOk = kind === 'access_token' ? aud.some((a) => acceptedAudiences.has(a)) : aud.length === 0 || aud.some((a) => a === issuer || acceptedAudiences.has(a));
+    if (!audienceOk) throw new InvalidTokenError('the token was not issued for this resource');
+    const exp = typeof answer.exp === 'number' ? answer.exp : null;
+    if (exp !== null && exp * 1000 <= now()) throw new InvalidTokenError('the token has expired');
+    if (jwt && ((answer.jti !== undefined && answer.jti !== jwt.jti) || (answer.sub !== undefined && answer.sub !== jwt.sub))) {
+      throw new InvalidTokenError('introspection does not agree with the token');
+    }
+    if (typeof answer.sub !== 'string' && !jwt) throw new InvalidTokenError('introspection named no subject');
+    return freeze({
+      token,
+      verifiedBy: 'introspection',
+      kind: kind as TokenKind,
+      issuer,
+      sub: typeof answer.sub === 'string' ? answer.sub : jwt!.sub,
+      clientId: typeof answer.client_id === 'string' ? answer.client_id : (jwt?.clientId ?? null),
+      scopes: answer.scope !== undefined ? scopeList(answer.scope) : [...(jwt?.scopes ?? [])],
+      audience: aud.length ? aud : [...(jwt?.audience ?? [])],
+      expiresAt: exp ?? jwt?.expiresAt ?? null,
+      // Introspection resolves reach now, so it wins over what the JWT carried at issue.
+      workspaces: answer.workspaces !== undefined ? stringList(answer.workspaces) : [...(jwt?.workspaces ?? [])],
+      tools: answer.tools !== undefined ? stringList(answer.tools) : [...(jwt?.tools ?? [])],
+      jti: typeof answer.jti === 'string' ? answer.jti : (jwt?.jti ?? null),
+    });
+  }
+
+  async function verifyToken(token: string, opts: VerifyOptions = {}): Promise<AuthInfo> {
+    if (typeof token !== 'string' || token.length === 0) throw new MissingTokenError();
+    const cache = opts.cache !== false;
+    // Hot path: a JWT seen before is answered from the cache before any parsing.
+    if (cache && !options.liveRevocation) {
+      const hit = jwtCache.get(token, now() - clockTolerance * 1000);
+      if (hit) return hit;
+    }
+    if (JWT_SHAPE.test(token)) {
+      const jwt = await verifyJwt(token, cache);
+      if (!options.liveRevocation || !introspection) return jwt;
+      return fromIntrospection(token, await introspection.introspect(token, { cache }), jwt);
+    }
+    if (!introspection) throw new InvalidTokenError('this resource accepts Gatehouse access tokens only');
+    return fromIntrospection(token, await introspection.introspect(token, { cache }), null);
+  }
+
+  async function verifyRequest(request: RequestLike, opts: VerifyOptions = {}): Promise<AuthInfo> {
+    const found = extractToken(request, { cookieName: options.cookieName });
+    if (!found) throw new MissingTokenError();
+    return verifyToken(found.token, opts);
+  }
+
+  return {
+    issuer,
+    resource,
+    resourceMetadataUrl: resourceMetadataUrl(resource),
+    metadataPaths: protectedResourceMetadataPaths(resource),
+    cookieName: options.cookieName,
+    verifyToken,
+    verifyRequest,
+    metadata: () => protectedResourceMetadata({ resource, issuer, scopes: options.scopes, resourceName: options.resourceName }),
+    jwks,
+    introspection,
+  };
+}
+
+/** Throws 403 insufficient_scope (naming all of `required`) unless the token has every one. */
+export function requireScopes(auth: AuthInfo, required: readonly string[]): void {
+  if (required.every((s) => auth.scopes.includes(s))) return;
+  throw new InsufficientScopeError(required);
+}
