@@ -9,13 +9,14 @@ import { countLiveAccessTokensByKid, listSigningKeys } from '../db/signing-keys.
 import { createClient } from '../clients/create-client.ts';
 import { ensureActiveSigningKey, retireExpiredSigningKeys, rotateSigningKey } from '../keys/signing-keys.ts';
 import { bootstrap, resolveProcessSecret, StartupError } from '../runtime/bootstrap.ts';
-import { logToStderr } from '../runtime/logger.ts';
+import { useCliLogging } from '../runtime/logger.ts';
 import { AdminCreateError, createAdmin } from '../users/create-admin.ts';
 import { CliError, fail, say, table } from './output.ts';
 
 const USAGE = `usage: gatehouse <command>
 
   serve [--dev]                      run the server (migrates SQLite first)
+  check                              validate the configuration and exit
   migrate                            apply database migrations, create the first signing key
   admin create --email E [--password-stdin]
                                      create or promote an administrator
@@ -140,9 +141,13 @@ async function serve(args: string[]): Promise<void> {
 export async function main(argv: string[]): Promise<number> {
   const [command, sub, ...rest] = argv;
   // stdout carries a command's result (e.g. `client create --json`); the server logs to stdout as usual.
-  if (command !== 'serve') logToStderr();
+  if (command !== 'serve') useCliLogging();
   try {
     switch (command) {
+      case 'check':
+        getConfig();
+        say('configuration OK');
+        return 0;
       case 'serve':
         await serve([sub, ...rest].filter((a): a is string => a !== undefined));
         return 0;
