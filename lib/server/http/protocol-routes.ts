@@ -10,7 +10,8 @@ import type { AppContext } from '../context.ts';
 import { getOAuthContext } from '../oauth/provider.ts';
 import { clientIp, readBody, readForm } from './body.ts';
 import { handleConsentDecision } from './consent-decision.ts';
-import { createMemoryRateLimiter, type RateLimiter } from './rate-limit.ts';
+import { getRedis } from '../runtime/redis.ts';
+import { createMemoryRateLimiter, createRedisRateLimiter, type RateLimiter } from './rate-limit.ts';
 import { handleRegistration } from './registration.ts';
 import { handleSignOut } from './sign-out.ts';
 import { CORS, NO_STORE, methodNotAllowed, sendEmpty, sendJson, sendOAuthError } from './respond.ts';
@@ -24,7 +25,17 @@ type Route = {
   next?: string[];
 };
 
-const limiter: RateLimiter = createMemoryRateLimiter();
+const limiters = new WeakMap<AppContext['config'], RateLimiter>();
+
+/** In process by default; through Redis when REDIS_URL is set, so every instance counts together. */
+function rateLimiter(app: AppContext): RateLimiter {
+  let limiter = limiters.get(app.config);
+  if (!limiter) {
+    limiter = app.config.redisUrl ? createRedisRateLimiter(getRedis(app.config.redisUrl)) : createMemoryRateLimiter();
+    limiters.set(app.config, limiter);
+  }
+  return limiter;
+}
 
 function tooManyRequests(res: ServerResponse, retryAfterSeconds: number, cors: Record<string, string>): void {
   sendJson(res, 429, { error: 'slow_down', error_description: 'too many requests; retry later' }, { ...NO_STORE, ...cors, 'Retry-After': String(retryAfterSeconds) });
@@ -69,7 +80,7 @@ const token: Handler = async (req, res, app) => {
   const form = await readForm(req);
   const clientId = presentedClientId(meta.authorization, form);
   if (clientId && app.config.rateLimits) {
-    const decision = await limiter.hit(`token-client|${clientId}`, PER_CLIENT.limit, PER_CLIENT.windowSeconds);
+    const decision = await rateLimiter(app).hit(`token-client|${clientId}`, PER_CLIENT.limit, PER_CLIENT.windowSeconds);
     if (!decision.allowed) return tooManyRequests(res, decision.retryAfterSeconds, CORS);
   }
   const response = await handleTokenRequest(getOAuthContext(app), { ...meta, form });
@@ -139,7 +150,7 @@ export async function handleProtocolRequest(req: IncomingMessage, res: ServerRes
   }
   try {
     if (route.limit && app.config.rateLimits) {
-      const decision = await limiter.hit(`${url.pathname}|${clientIp(req)}`, route.limit.perIp, route.limit.windowSeconds);
+      const decision = await rateLimiter(app).hit(`${url.pathname}|${clientIp(req)}`, route.limit.perIp, route.limit.windowSeconds);
       if (!decision.allowed) {
         tooManyRequests(res, decision.retryAfterSeconds, cors);
         return true;

@@ -2,7 +2,14 @@
 // `Cache-Control: no-store`, CORS for browser-based MCP clients.
 import type { ServerResponse } from 'node:http';
 import { OAuthError } from '../../oauth/errors.ts';
+import { isDatabaseUnavailable } from '../db/errors.ts';
 import { log } from '../runtime/logger.ts';
+import { RateLimiterUnavailableError } from './rate-limit.ts';
+
+/** The database or Redis is away: fail fast with 503 and let the client retry. */
+export function isServiceUnavailable(error: unknown): boolean {
+  return error instanceof RateLimiterUnavailableError || isDatabaseUnavailable(error);
+}
 
 export const NO_STORE = { 'Cache-Control': 'no-store', Pragma: 'no-cache' };
 
@@ -30,6 +37,10 @@ export function sendEmpty(res: ServerResponse, status: number, headers: Record<s
 export function sendOAuthError(res: ServerResponse, error: unknown, headers: Record<string, string> = {}): void {
   if (error instanceof OAuthError) {
     sendJson(res, error.status, error.toJSON(), { ...NO_STORE, ...headers, ...error.headers });
+    return;
+  }
+  if (isServiceUnavailable(error)) {
+    sendJson(res, 503, { error: 'temporarily_unavailable', error_description: 'the service is briefly unavailable; retry shortly' }, { ...NO_STORE, ...headers, 'Retry-After': '5' });
     return;
   }
   log('error', 'protocol endpoint failed', { error: (error as Error)?.message?.split('\n')[0] });

@@ -1,6 +1,8 @@
-// /healthz (the process is up) and /readyz (database reachable, migrations applied).
+// /healthz (the process is up) and /readyz (database reachable, migrations
+// applied, Redis reachable when configured).
 import type { AppContext } from '../context.ts';
 import { migrationStatus } from '../db/migrate.ts';
+import { getRedis } from './redis.ts';
 
 export type Readiness = { ready: boolean; checks: Record<string, { ok: boolean; detail?: string }> };
 
@@ -28,6 +30,14 @@ export async function checkReadiness(ctx: AppContext): Promise<Readiness> {
       checks.migrations = problem ? { ok: false, detail: problem } : { ok: true };
     } catch (error) {
       checks.migrations = { ok: false, detail: (error as Error).message.split('\n')[0] };
+    }
+  }
+  if (ctx.config.redisUrl) {
+    try {
+      await withTimeout(getRedis(ctx.config.redisUrl).ping(), 'redis');
+      checks.redis = { ok: true };
+    } catch (error) {
+      checks.redis = { ok: false, detail: (error as Error).message.split('\n')[0] };
     }
   }
   return { ready: Object.values(checks).every((c) => c.ok) && 'migrations' in checks, checks };

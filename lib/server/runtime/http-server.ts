@@ -9,7 +9,7 @@ import type { AppContext } from '../context.ts';
 import { ENDPOINTS } from '../../oauth/metadata.ts';
 import { handleAuthorizeGet } from '../http/authorize.ts';
 import { handleProtocolRequest } from '../http/protocol-routes.ts';
-import { NO_STORE, sendHtmlPage, sendJson } from '../http/respond.ts';
+import { NO_STORE, isServiceUnavailable, sendHtmlPage, sendJson } from '../http/respond.ts';
 import { applyEdgeIdentity } from './edge-identity.ts';
 import { checkReadiness } from './health.ts';
 import { log } from './logger.ts';
@@ -65,8 +65,11 @@ export async function startHttpServer(ctx: AppContext, opts: { dev?: boolean; ho
   const server = http.createServer((req, res) => {
     route(req, res).catch((error: unknown) => {
       log('error', 'request failed', { path: req.url?.split('?')[0], error: (error as Error).message });
-      if (!res.headersSent) sendHtmlPage(res, 500, 'Something went wrong', 'Gatehouse could not answer this request. Try again in a moment.');
-      else res.end();
+      if (res.headersSent) res.end();
+      else if (isServiceUnavailable(error)) {
+        res.setHeader('Retry-After', '5');
+        sendHtmlPage(res, 503, 'Gatehouse is briefly unavailable', 'Its database is not answering. Try again in a moment.');
+      } else sendHtmlPage(res, 500, 'Something went wrong', 'Gatehouse could not answer this request. Try again in a moment.');
     });
   });
   server.keepAliveTimeout = 65_000;

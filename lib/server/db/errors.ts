@@ -1,0 +1,16 @@
+// Which database errors mean "the database is away" (answer 503 and let the
+// client retry) rather than "this request is wrong" or a bug.
+const UNAVAILABLE_CODES = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024']);
+const UNAVAILABLE_KINDS = new Set(['DatabaseNotReachable', 'ConnectionClosed', 'SocketTimeout', 'TooManyConnections', 'TransactionAlreadyClosed']);
+
+type MaybePrismaError = { code?: unknown; meta?: { driverAdapterError?: { cause?: { kind?: unknown } } } };
+
+export function isDatabaseUnavailable(error: unknown): boolean {
+  if (!error || typeof error !== 'object') return false;
+  const e = error as MaybePrismaError;
+  if (typeof e.code === 'string' && UNAVAILABLE_CODES.has(e.code)) return true;
+  const kind = e.meta?.driverAdapterError?.cause?.kind;
+  if (typeof kind === 'string' && UNAVAILABLE_KINDS.has(kind)) return true;
+  // pg errors surfacing before Prisma wraps them.
+  return typeof e.code === 'string' && ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', '57P01', '57P03'].includes(e.code);
+}
