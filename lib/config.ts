@@ -148,6 +148,12 @@ const schema = z.object({
   GATEHOUSE_CIMD_ALLOW_HTTP_LOOPBACK: bool.default(false),
   GATEHOUSE_METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   GATEHOUSE_RATE_LIMITS: bool.default(true),
+  GATEHOUSE_LISTEN_ADDRESS: z.string().regex(/^[0-9a-fA-F.:]+$|^localhost$/, 'must be an IP address such as 127.0.0.1 or 0.0.0.0').default('0.0.0.0'),
+  GATEHOUSE_TRUSTED_PROXIES: z
+    .string()
+    .optional()
+    .transform((v) => parseList(v))
+    .refine((list) => list.every((ip) => /^[0-9a-fA-F.:]+$/.test(ip) || ip === 'loopback'), 'must list IP addresses (or "loopback")'),
 });
 
 type Raw = z.output<typeof schema>;
@@ -178,6 +184,9 @@ export type Config = {
   metricsToken: string | null;
   /** Per-IP limits on the protocol endpoints (off only for benchmarks). */
   rateLimits: boolean;
+  listenAddress: string;
+  /** Peers whose X-Forwarded-For names the client (the reverse proxy). */
+  trustedProxies: string[];
 };
 
 const KNOWN = new Set(Object.keys(schema.shape));
@@ -256,6 +265,8 @@ function shapeConfig(raw: Raw, cwd: string): Config {
     cimdAllowHttpLoopback: raw.GATEHOUSE_CIMD_ALLOW_HTTP_LOOPBACK,
     metricsToken: raw.GATEHOUSE_METRICS_TOKEN ?? null,
     rateLimits: raw.GATEHOUSE_RATE_LIMITS,
+    listenAddress: raw.GATEHOUSE_LISTEN_ADDRESS,
+    trustedProxies: raw.GATEHOUSE_TRUSTED_PROXIES,
   };
 }
 

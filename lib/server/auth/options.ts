@@ -8,6 +8,7 @@ import CredentialsProvider from 'next-auth/providers/credentials';
 import type { OAuthConfig } from 'next-auth/providers/oauth';
 import { usernameFromEmail } from '../../identity/forward-auth.ts';
 import { getAppContext, type AppContext } from '../context.ts';
+import { CLIENT_ADDRESS_HEADER } from '../runtime/client-address.ts';
 import { signInExternalUser } from '../users/sign-in-external-user.ts';
 import { signInLocalUser } from '../users/sign-in-local-user.ts';
 import { SESSION_MAX_AGE_SECONDS, sessionCookieName, sessionCookieOptions, sessionSecret, type SessionVia } from './session-token.ts';
@@ -28,7 +29,7 @@ function localProvider(app: AppContext) {
       const outcome = await signInLocalUser(app.db, {
         email: credentials.email,
         password: credentials.password,
-        ip: header('x-forwarded-for'),
+        ip: header(CLIENT_ADDRESS_HEADER),
         userAgent: header('user-agent'),
       });
       // The message reaches the sign-in form as `error`.

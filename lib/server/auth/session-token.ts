@@ -47,3 +47,15 @@ export function serializeSessionCookie(issuer: string, value: string, maxAge = S
     ...(opts.secure ? ['Secure'] : []),
   ].join('; ');
 }
+
+/** Set by sign-out for the few seconds the browser needs to walk the sign-out chain. */
+export const SIGNING_OUT_MAX_AGE_SECONDS = 60;
+
+export function signingOutCookieName(issuer: string): string {
+  return issuer.startsWith('https:') ? '__Host-gatehouse.signing-out' : 'gatehouse.signing-out';
+}
+
+export function serializeMarkerCookie(issuer: string, maxAge: number): string {
+  const secure = issuer.startsWith('https:');
+  return [`${signingOutCookieName(issuer)}=${maxAge > 0 ? '1' : ''}`, 'Path=/', `Max-Age=${maxAge}`, 'HttpOnly', 'SameSite=Lax', ...(secure ? ['Secure'] : [])].join('; ');
+}

@@ -2,6 +2,7 @@
 import type { IncomingMessage } from 'node:http';
 import { invalidRequest } from '../../oauth/errors.ts';
 import type { FormParams } from '../../oauth/token-endpoint.ts';
+import { CLIENT_ADDRESS_HEADER } from '../runtime/client-address.ts';
 
 const MAX_BODY_BYTES = 64 * 1024;
 
@@ -47,6 +48,8 @@ export async function readJson(req: IncomingMessage): Promise<unknown> {
   }
 }
 
+/** The address the server stamped on the request (see runtime/client-address.ts). */
 export function clientIp(req: IncomingMessage): string {
-  return req.socket.remoteAddress ?? 'unknown';
+  const stamped = req.headers[CLIENT_ADDRESS_HEADER];
+  return (typeof stamped === 'string' && stamped) || req.socket.remoteAddress || 'unknown';
 }

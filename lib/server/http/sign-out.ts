@@ -4,14 +4,26 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { signOutRedirect } from '../../identity/sign-out.ts';
 import { isValidCsrfToken } from '../auth/csrf.ts';
-import { decodeSessionToken, serializeSessionCookie, sessionCookieName } from '../auth/session-token.ts';
+import { SIGNING_OUT_MAX_AGE_SECONDS, decodeSessionToken, serializeMarkerCookie, serializeSessionCookie, sessionCookieName } from '../auth/session-token.ts';
 import type { AppContext } from '../context.ts';
 import { recordAudit } from '../db/audit.ts';
 import { log } from '../runtime/logger.ts';
 import { parseCookies } from '../runtime/cookies.ts';
-import { readForm } from './body.ts';
+import { clientIp, readForm } from './body.ts';
 import { NO_STORE, sendEmpty, sendHtmlPage } from './respond.ts';
 import { isSameOriginPost } from './same-origin.ts';
+
+/**
+ * While the browser walks the chain, a request already in flight (a prefetch)
+ * still carries oauth2-proxy's cookie and would sign the user straight back in.
+ * A short-lived marker tells the edge layer not to; the landing page clears it.
+ * Only when the landing page is ours, or nothing would ever clear it.
+ */
+function signingOutMarker(app: AppContext): string[] {
+  const landing = new URL(app.config.signOut.landingUrl);
+  if (landing.origin !== new URL(app.config.issuer).origin) return [];
+  return [serializeMarkerCookie(app.config.issuer, SIGNING_OUT_MAX_AGE_SECONDS)];
+}
 
 export async function handleSignOut(req: IncomingMessage, res: ServerResponse, app: AppContext): Promise<void> {
   if (!isSameOriginPost(req, app.config.issuer)) {
@@ -23,7 +35,7 @@ export async function handleSignOut(req: IncomingMessage, res: ServerResponse, a
     return sendHtmlPage(res, 403, 'Request refused', 'This sign-out form has expired. Open the sign-out page again.', { linkHref: '/sign-out', linkText: 'Sign out' });
   }
 
-  res.setHeader('Set-Cookie', serializeSessionCookie(app.config.issuer, '', 0));
+  res.setHeader('Set-Cookie', [serializeSessionCookie(app.config.issuer, '', 0), ...signingOutMarker(app)]);
   const session = cookie ? await decodeSessionToken(cookie, app.secret) : null;
   if (session?.sub) {
     try {
@@ -31,7 +43,7 @@ export async function handleSignOut(req: IncomingMessage, res: ServerResponse, a
         actor: { type: 'user', id: session.sub, label: session.email ?? undefined },
         action: 'user.signed_out',
         target: { type: 'user', id: session.sub },
-        ip: req.socket.remoteAddress,
+        ip: clientIp(req),
         userAgent: req.headers['user-agent'],
       });
     } catch (error) {

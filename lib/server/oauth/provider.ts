@@ -5,6 +5,7 @@ import type { ClientResolver, OAuthContext } from '../../oauth/context.ts';
 import type { OAuthStore } from '../../oauth/ports.ts';
 import type { AppContext } from '../context.ts';
 import { createOAuthStore } from '../db/oauth-store.ts';
+import { instrumentOAuthStore } from '../observability/store-metrics.ts';
 import { createKeyProvider } from './key-provider.ts';
 
 /** Registered clients from the store; https client ids through their metadata documents, stored so grants can reference them. */
@@ -31,7 +32,8 @@ export function getOAuthContext(app: AppContext): OAuthContext {
   const key = JSON.stringify([app.secret, app.config.issuer, app.config.ttl, app.config.cimdAllowHttpLoopback]);
   const cached = contexts.get(key);
   if (cached) return cached;
-  const store = createOAuthStore(app.db);
+  // Counted for /metrics: security events (auth failures) and issued tokens.
+  const store = instrumentOAuthStore(createOAuthStore(app.db));
   const retryKey = deriveKey(app.secret, 'refresh-retry');
   const ctx: OAuthContext = {
     issuer: app.config.issuer,

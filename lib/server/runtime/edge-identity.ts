@@ -4,7 +4,14 @@
 // session of another user.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { PROXY_SECRET_HEADER, identityHeaderNames, readForwardedIdentity } from '../../identity/forward-auth.ts';
-import { decodeSessionToken, encodeSessionToken, serializeSessionCookie, sessionCookieName } from '../auth/session-token.ts';
+import {
+  decodeSessionToken,
+  encodeSessionToken,
+  serializeMarkerCookie,
+  serializeSessionCookie,
+  sessionCookieName,
+  signingOutCookieName,
+} from '../auth/session-token.ts';
 import type { AppContext } from '../context.ts';
 import { signInExternalUser } from '../users/sign-in-external-user.ts';
 import { parseCookies, replaceCookie } from './cookies.ts';
@@ -55,6 +62,12 @@ export async function applyEdgeIdentity(req: IncomingMessage, res: ServerRespons
   for (const name of names) delete req.headers[name.toLowerCase()];
   req.headers[EDGE_REPORT_HEADER] = JSON.stringify(report);
 
+  const cookies = parseCookies(req.headers.cookie);
+  const signingOut = cookies.has(signingOutCookieName(ctx.config.issuer));
+  if (signingOut && pathname === new URL(ctx.config.signOut.landingUrl).pathname) {
+    addSetCookie(res, serializeMarkerCookie(ctx.config.issuer, 0));
+  }
+
   if (result.kind !== 'identity') {
     if (result.reason === 'bad_secret' || result.reason === 'invalid_identity') {
       log('warn', 'forwarded identity ignored', { reason: result.reason, detail: result.detail, path: pathname });
@@ -62,11 +75,14 @@ export async function applyEdgeIdentity(req: IncomingMessage, res: ServerRespons
     return { kind: 'continue' };
   }
 
+  // Sign-out in progress: don't let a request still in flight sign the user back in.
+  if (signingOut) return { kind: 'continue' };
+
   const outcome = await signInExternalUser(ctx.db, result.identity, { adminEmails: ctx.config.adminEmails, adminGroups: ctx.config.adminGroups });
   if (!outcome.ok) return { kind: 'refused', status: 403, message: outcome.message };
 
   const cookieName = sessionCookieName(ctx.config.issuer);
-  const current = parseCookies(req.headers.cookie).get(cookieName);
+  const current = cookies.get(cookieName);
   const session = current ? await decodeSessionToken(current, ctx.secret) : null;
   if (session?.sub === outcome.user.id) return { kind: 'continue' };
 

@@ -1,6 +1,8 @@
-// The HTTP entry point: a node:http server that answers health checks itself,
-// applies the SSO edge identity and security headers, and hands everything else
-// to Next.js (its documented custom-server mode).
+// The HTTP entry point: a node:http server that answers health checks and
+// /metrics itself, applies the SSO edge identity and security headers, and
+// hands everything else to Next.js (its documented custom-server mode).
+// Every request gets a request id (X-Request-Id), request metrics and one
+// access-log line; SIGTERM (via close()) drains in-flight requests.
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,9 +12,15 @@ import { ENDPOINTS } from '../../oauth/metadata.ts';
 import { handleAuthorizeGet } from '../http/authorize.ts';
 import { handleProtocolRequest } from '../http/protocol-routes.ts';
 import { NO_STORE, isServiceUnavailable, sendHtmlPage, sendJson } from '../http/respond.ts';
+import { stampClientAddress } from './client-address.ts';
 import { applyEdgeIdentity } from './edge-identity.ts';
 import { checkReadiness } from './health.ts';
-import { log } from './logger.ts';
+import { bridgeConsoleToLogger, log } from './logger.ts';
+import { instrumentRequest } from '../observability/instrument-request.ts';
+import { getMetrics, serveMetrics } from '../observability/metrics.ts';
+import { runWithRequestContext } from '../observability/request-context.ts';
+import { addSensitiveValues } from '../observability/scrub.ts';
+import { SHUTDOWN_DRAIN_MS, createDrainer, runShutdownHooks, within } from '../observability/shutdown.ts';
 import { newNonce, securityHeaders } from './security-headers.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -21,7 +29,12 @@ export type RunningServer = { url: string; close(): Promise<void> };
 
 export async function startHttpServer(ctx: AppContext, opts: { dev?: boolean; hostname?: string } = {}): Promise<RunningServer> {
   const dev = opts.dev ?? false;
-  const hostname = opts.hostname ?? '0.0.0.0';
+  const hostname = opts.hostname ?? ctx.config.listenAddress;
+  // Configured secrets are masked wherever they would appear in a log line.
+  addSensitiveValues([ctx.secret, ctx.config.forwardAuth.proxySecret, ctx.config.metricsToken, ctx.config.oidc?.clientSecret]);
+  // In production everything the process prints is a scrubbed JSON line, Next.js's own reports included.
+  if (!dev) bridgeConsoleToLogger();
+  const metrics = getMetrics();
   const app = next({ dev, dir: ROOT, hostname, port: ctx.config.port });
   await app.prepare();
   const handleNext = app.getRequestHandler();
@@ -44,7 +57,11 @@ export async function startHttpServer(ctx: AppContext, opts: { dev?: boolean; ho
       const readiness = await checkReadiness(ctx);
       return sendJson(res, readiness.ready ? 200 : 503, { status: readiness.ready ? 'ready' : 'not_ready', ...readiness }, readiness.ready ? NO_STORE : { ...NO_STORE, 'Retry-After': '5' });
     }
+    // Prometheus scrapes the instance directly, not through the SSO edge.
+    if (pathname === '/metrics') return serveMetrics(req, res, ctx.config.metricsToken, metrics);
 
+    // Overwrites whatever a client sent under this name.
+    stampClientAddress(req, ctx.config.trustedProxies);
     const nonce = newNonce();
     const headers = securityHeaders({ nonce, https, dev });
     for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
@@ -63,6 +80,13 @@ export async function startHttpServer(ctx: AppContext, opts: { dev?: boolean; ho
   }
 
   const server = http.createServer((req, res) => {
+    const { requestId } = instrumentRequest(req, res, { basePath, metrics });
+    drainer.track(req, res);
+    runWithRequestContext({ requestId }, () => handle(req, res));
+  });
+  const drainer = createDrainer(server);
+
+  function handle(req: IncomingMessage, res: ServerResponse): void {
     route(req, res).catch((error: unknown) => {
       log('error', 'request failed', { path: req.url?.split('?')[0], error: (error as Error).message });
       if (res.headersSent) res.end();
@@ -71,7 +95,7 @@ export async function startHttpServer(ctx: AppContext, opts: { dev?: boolean; ho
         sendHtmlPage(res, 503, 'Gatehouse is briefly unavailable', 'Its database is not answering. Try again in a moment.');
       } else sendHtmlPage(res, 500, 'Something went wrong', 'Gatehouse could not answer this request. Try again in a moment.');
     });
-  });
+  }
   server.keepAliveTimeout = 65_000;
 
   await new Promise<void>((resolve, reject) => {
@@ -81,15 +105,36 @@ export async function startHttpServer(ctx: AppContext, opts: { dev?: boolean; ho
   const url = `http://localhost:${ctx.config.port}`;
   log('info', `Gatehouse listening on ${url}`, { issuer: ctx.config.issuer, database: ctx.config.database.provider });
 
+  let closing: Promise<void> | null = null;
+  /**
+   * Graceful shutdown: stop accepting connections, let the requests in flight
+   * finish (at most SHUTDOWN_DRAIN_MS, then their connections are closed),
+   * then close Next.js, the registered shutdown hooks (Redis, …) and the
+   * database pool. Each step is bounded, so the process always gets to exit.
+   */
+  async function shutdown(): Promise<void> {
+    log('info', 'shutting down: refusing new connections, finishing requests in flight', { in_flight: drainer.inFlight, drain_timeout_ms: SHUTDOWN_DRAIN_MS });
+    const drained = await drainer.drain(SHUTDOWN_DRAIN_MS);
+    if (drained.forced) log('warn', 'shutdown: requests still running after the drain period were cut off', { abandoned: drained.abandoned });
+    const steps: Array<[string, () => Promise<unknown>]> = [
+      ['next', async () => app.close?.()],
+      ['hooks', async () => {
+        for (const failure of await runShutdownHooks()) log('warn', 'shutdown hook failed', failure);
+      }],
+      ['database', () => ctx.db.close()],
+    ];
+    for (const [name, step] of steps) {
+      try {
+        await within(step(), 5_000, `closing ${name}`);
+      } catch (error) {
+        log('warn', 'shutdown step failed', { step: name, error: (error as Error).message });
+      }
+    }
+    log('info', 'shut down', { drain_ms: drained.ms, forced: drained.forced });
+  }
+
   return {
     url,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
-      }).then(async () => {
-        await app.close?.();
-        await ctx.db.close();
-      }),
+    close: () => (closing ??= shutdown()),
   };
 }

@@ -1,6 +1,18 @@
-// Structured logging: one JSON object per line for the server. CLI commands
-// log plain lines to stderr, keeping stdout for their own output (e.g. --json).
-type Level = 'debug' | 'info' | 'warn' | 'error';
+// Structured logging: one JSON object per line for the server (pino), each
+// naming the request it was written for (`request_id`); debug and info on
+// stdout, warn and error on stderr. CLI commands log plain lines to stderr,
+// keeping stdout for their own output (e.g. --json).
+//
+// Secrets never belong in a log line. As a last line of defence every message
+// and field is scrubbed (lib/server/observability/scrub.ts): values shaped like
+// Gatehouse credentials, JWTs, Authorization values and session cookies are
+// masked, and pino redacts the usual sensitive field names.
+import { format } from 'node:util';
+import pino, { type Logger } from 'pino';
+import { currentRequestId } from '../observability/request-context.ts';
+import { REDACTED, REDACT_PATHS, scrubSecrets, scrubValue } from '../observability/scrub.ts';
+
+export type Level = 'debug' | 'info' | 'warn' | 'error';
 
 let cli = false;
 
@@ -8,12 +20,81 @@ export function useCliLogging(): void {
   cli = true;
 }
 
+export type LogSink = { stdout: NodeJS.WritableStream | { write(line: string): unknown }; stderr: NodeJS.WritableStream | { write(line: string): unknown } };
+
+/** Builds the server's pino logger; `sink` lets tests capture the lines. */
+export function createLogger(sink?: LogSink): Logger {
+  const stdout = sink?.stdout ?? pino.destination({ fd: 1, sync: true });
+  const stderr = sink?.stderr ?? pino.destination({ fd: 2, sync: true });
+  return pino(
+    {
+      level: 'debug',
+      messageKey: 'msg',
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+      redact: { paths: REDACT_PATHS, censor: REDACTED },
+      // Not in `base`: the request id changes with every request.
+      mixin: () => {
+        const requestId = currentRequestId();
+        return requestId ? { request_id: requestId } : {};
+      },
+    },
+    pino.multistream(
+      [
+        { level: 'debug', stream: stdout },
+        { level: 'warn', stream: stderr },
+      ],
+      // Each line goes to one stream only: the highest one its level reaches.
+      { dedupe: true },
+    ),
+  );
+}
+
+let logger: Logger | undefined;
+
+function serverLogger(): Logger {
+  logger ??= createLogger();
+  return logger;
+}
+
+/** Replaces the server logger (tests). */
+export function setLogger(next: Logger | undefined): void {
+  logger = next;
+}
+
 export function log(level: Level, msg: string, fields: Record<string, unknown> = {}): void {
   if (cli) {
-    process.stderr.write(`${level === 'info' ? '' : `${level}: `}${msg}\n`);
+    process.stderr.write(`${level === 'info' ? '' : `${level}: `}${scrubSecrets(msg)}\n`);
     return;
   }
-  const line = JSON.stringify({ time: new Date().toISOString(), level, msg, ...fields });
-  if (level === 'error' || level === 'warn') process.stderr.write(`${line}\n`);
-  else process.stdout.write(`${line}\n`);
+  const clean = scrubValue(fields) as Record<string, unknown>;
+  // A `msg` field must not override the message; `level`/`time` are pino's own.
+  delete clean.msg;
+  delete clean.level;
+  delete clean.time;
+  serverLogger()[level](clean, scrubSecrets(msg));
+}
+
+const CONSOLE_LEVELS: Array<[keyof Console, Level]> = [
+  ['debug', 'debug'],
+  ['log', 'info'],
+  ['info', 'info'],
+  ['warn', 'warn'],
+  ['error', 'error'],
+];
+
+let consoleBridged = false;
+
+/**
+ * Sends console output (Next.js's own error reports, libraries) through log(),
+ * so the server writes nothing but scrubbed JSON lines.
+ */
+export function bridgeConsoleToLogger(): void {
+  if (consoleBridged || cli) return;
+  consoleBridged = true;
+  for (const [method, level] of CONSOLE_LEVELS) {
+    (console as unknown as Record<string, unknown>)[method] = (...args: unknown[]) => {
+      log(level, format(...args), { source: 'console' });
+    };
+  }
 }

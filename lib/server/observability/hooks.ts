@@ -1,0 +1,71 @@
+// What the rest of Gatehouse calls to feed the metrics, without depending on
+// prom-client: the calls forward to the metrics sink that metrics.ts installs
+// on globalThis when the server starts. Code bundled into Next.js (the consent
+// page uses the OAuth store) therefore counts into the same registry, and the
+// CLI, which never installs a sink, counts nothing.
+import type { SecurityEvent } from '../../oauth/ports.ts';
+
+export type TokenKind = 'access' | 'refresh';
+export type IssuingGrant = 'authorization_code' | 'refresh_token' | 'client_credentials' | 'other';
+export type RateLimitKey = 'ip' | 'client';
+
+/** Connection-pool state at scrape time; null when there is no pool to report (SQLite). */
+export type DbPoolStats = { total: number; idle: number; waiting: number; max?: number };
+export type DbPoolCollector = () => DbPoolStats | null;
+
+export type MetricsSink = {
+  securityEvent(event: SecurityEvent): void;
+  tokensIssued(kind: TokenKind, grantType: IssuingGrant, count: number): void;
+  rateLimitHit(route: string, key: RateLimitKey): void;
+};
+
+const globalForHooks = globalThis as unknown as { __gatehouseMetricsSink?: MetricsSink; __gatehouseDbPoolCollector?: DbPoolCollector | null };
+
+export function installMetricsSink(sink: MetricsSink): void {
+  globalForHooks.__gatehouseMetricsSink = sink;
+}
+
+function sink(): MetricsSink | undefined {
+  return globalForHooks.__gatehouseMetricsSink;
+}
+
+/** Metrics must never break a request: a failing counter is ignored. */
+function safely(fn: (s: MetricsSink) => void): void {
+  const s = sink();
+  if (!s) return;
+  try {
+    fn(s);
+  } catch {
+    // ignored on purpose
+  }
+}
+
+export function countSecurityEvent(event: SecurityEvent): void {
+  safely((s) => s.securityEvent(event));
+}
+
+export function countTokensIssued(kind: TokenKind, grantType: IssuingGrant, count = 1): void {
+  if (count > 0) safely((s) => s.tokensIssued(kind, grantType, count));
+}
+
+/**
+ * A request refused by a rate limit (answered 429). `route` is the endpoint's
+ * path as routed (e.g. url.pathname); it is folded into the same bounded route
+ * labels as the request metrics. `key` says which limit: per IP or per client.
+ */
+export function countRateLimitHit(route: string, key: RateLimitKey = 'ip'): void {
+  safely((s) => s.rateLimitHit(route, key));
+}
+
+/**
+ * Reports database pool state at every scrape, e.g. for PostgreSQL:
+ *   registerDbPoolCollector(() => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, max: 10 }))
+ * One collector at a time (a later call replaces it); pass null to remove it.
+ */
+export function registerDbPoolCollector(fn: DbPoolCollector | null): void {
+  globalForHooks.__gatehouseDbPoolCollector = fn;
+}
+
+export function dbPoolCollector(): DbPoolCollector | null {
+  return globalForHooks.__gatehouseDbPoolCollector ?? null;
+}
