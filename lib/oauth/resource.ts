@@ -35,3 +35,14 @@ export function checkResource(requested: string[] | undefined, registered: strin
   if (!match) throw invalidTarget('resource is not a registered resource server');
   return match;
 }
+
+/**
+ * At the token endpoint a `resource` may only repeat the one bound to the grant
+ * (RFC 8707 §2.2: the client may narrow, and there is only one to narrow to).
+ */
+export function checkTokenRequestResource(requested: string[] | undefined, bound: string | null): void {
+  if (!requested?.length) return;
+  if (requested.length > 1 || !bound || canonicalResource(requested[0]) !== canonicalResource(bound)) {
+    throw invalidTarget('resource does not match the authorization');
+  }
+}

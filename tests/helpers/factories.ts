@@ -5,7 +5,8 @@
 // can be called freely within one database.
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Db } from '../../lib/server/db/client.ts';
-import { insertClient, type ClientRecord, type NewClient } from '../../lib/server/db/clients.ts';
+import type { OAuthClient } from '../../lib/oauth/ports.ts';
+import { insertClient, type NewClient } from '../../lib/server/db/clients.ts';
 import { insertUser, type User } from '../../lib/server/db/users.ts';
 
 let counter = 0;
@@ -36,7 +37,7 @@ export async function setUserDisabled(db: Db, userId: string, disabled: boolean)
 // ---------------------------------------------------------------------------
 // Clients
 
-export async function createClient(db: Db, overrides: Partial<NewClient> = {}): Promise<ClientRecord> {
+export async function createClient(db: Db, overrides: Partial<NewClient> = {}): Promise<OAuthClient> {
   return insertClient(db, {
     id: randomUUID(),
     clientId: unique('client_'),

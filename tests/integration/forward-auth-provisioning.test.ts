@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { readForwardedIdentity, type ForwardAuthSettings, type ForwardedIdentity } from '../../lib/identity/forward-auth.ts';
 import { openDb, type Db } from '../../lib/server/db/client.ts';
 import { applyMigrations } from '../../lib/server/db/migrate.ts';
-import { signInForwardedUser, type SignInOutcome } from '../../lib/server/users/sign-in-forwarded-user.ts';
+import { signInExternalUser, type SignInOutcome } from '../../lib/server/users/sign-in-external-user.ts';
 import { createTestDatabase, providers, type Provider } from '../helpers/databases.ts';
 
 const NO_ADMINS = { adminEmails: [], adminGroups: [] };
@@ -20,6 +20,28 @@ const identity = (email: string, groups: string[] = []): ForwardedIdentity => ({
 function ok(outcome: SignInOutcome) {
   if (!outcome.ok) throw new Error(`sign-in refused: ${outcome.reason}: ${outcome.message}`);
   return outcome;
+}
+
+/**
+ * `db`, except that its first lookup of a user by email, once answered, waits
+ * for `gate` before returning: a request that read "no such user" just before
+ * another request created it.
+ */
+function pauseAfterEmailLookup(db: Db, onLookup: () => void, gate: Promise<void>): Db {
+  let paused = false;
+  const users = db.prisma.user;
+  const findUnique = async (args: { where: Record<string, unknown> }) => {
+    const row = await (users.findUnique as (a: unknown) => Promise<unknown>)(args);
+    if (!paused && 'email' in args.where) {
+      paused = true;
+      onLookup();
+      await gate;
+    }
+    return row;
+  };
+  const user = new Proxy(users, { get: (target, prop) => (prop === 'findUnique' ? findUnique : Reflect.get(target, prop)) });
+  const prisma = new Proxy(db.prisma, { get: (target, prop) => (prop === 'user' ? user : Reflect.get(target, prop)) });
+  return { ...db, prisma };
 }
 
 describe.each(providers)('forward-auth provisioning on %s', (provider: Provider) => {
@@ -55,16 +77,16 @@ describe.each(providers)('forward-auth provisioning on %s', (provider: Provider)
     const read = readForwardedIdentity('/account', (name) => headers[name], settings);
     if (read.kind !== 'identity') throw new Error(`no identity: ${read.reason}`);
 
-    const first = ok(await signInForwardedUser(db, read.identity, NO_ADMINS));
+    const first = ok(await signInExternalUser(db, read.identity, NO_ADMINS));
     expect(first.created).toBe(true);
     expect(first.user).toMatchObject({ email: 'alice.smith@example.com', username: 'alice.smith', isAdmin: false, createdVia: 'forward_auth' });
     expect(first.user.lastLoginAt).toBeInstanceOf(Date);
 
-    const second = ok(await signInForwardedUser(db, read.identity, NO_ADMINS));
+    const second = ok(await signInExternalUser(db, read.identity, NO_ADMINS));
     expect(second).toMatchObject({ created: false, user: { id: first.user.id } });
 
     // The same person with different casing (as another edge might send it) is the same user.
-    const shouted = ok(await signInForwardedUser(db, { ...identity('ALICE.SMITH@EXAMPLE.COM'), username: 'alice.smith' }, NO_ADMINS));
+    const shouted = ok(await signInExternalUser(db, { ...identity('ALICE.SMITH@EXAMPLE.COM'), username: 'alice.smith' }, NO_ADMINS));
     expect(shouted).toMatchObject({ created: false, user: { id: first.user.id, email: 'alice.smith@example.com' } });
 
     expect(await db.prisma.user.count()).toBe(1);
@@ -77,28 +99,28 @@ describe.each(providers)('forward-auth provisioning on %s', (provider: Provider)
     const policy = { adminEmails: ['boss@example.com'], adminGroups: ['gatehouse-admins'] };
 
     // New users: admin from the start.
-    const boss = ok(await signInForwardedUser(db, identity('boss@example.com'), policy));
+    const boss = ok(await signInExternalUser(db, identity('boss@example.com'), policy));
     expect(boss).toMatchObject({ created: true, user: { isAdmin: true } });
-    const ops = ok(await signInForwardedUser(db, identity('ops@example.com', ['staff', 'gatehouse-admins']), policy));
+    const ops = ok(await signInExternalUser(db, identity('ops@example.com', ['staff', 'gatehouse-admins']), policy));
     expect(ops).toMatchObject({ created: true, user: { isAdmin: true } });
-    const dev = ok(await signInForwardedUser(db, identity('dev@example.com', ['staff']), policy));
+    const dev = ok(await signInExternalUser(db, identity('dev@example.com', ['staff']), policy));
     expect(dev).toMatchObject({ created: true, user: { isAdmin: false } });
 
     // Existing users: promoted on their next sign-in once they match, even right away.
-    const devLater = ok(await signInForwardedUser(db, identity('dev@example.com', ['staff', 'gatehouse-admins']), policy));
+    const devLater = ok(await signInExternalUser(db, identity('dev@example.com', ['staff', 'gatehouse-admins']), policy));
     expect(devLater).toMatchObject({ created: false, user: { id: dev.user.id, isAdmin: true } });
-    const carol = ok(await signInForwardedUser(db, identity('carol@example.com'), NO_ADMINS));
+    const carol = ok(await signInExternalUser(db, identity('carol@example.com'), NO_ADMINS));
     expect(carol.user.isAdmin).toBe(false);
-    const carolLater = ok(await signInForwardedUser(db, identity('carol@example.com'), { ...policy, adminEmails: ['carol@example.com'] }));
+    const carolLater = ok(await signInExternalUser(db, identity('carol@example.com'), { ...policy, adminEmails: ['carol@example.com'] }));
     expect(carolLater.user.isAdmin).toBe(true);
     expect(await db.prisma.auditEvent.count({ where: { action: 'user.promoted_admin' } })).toBe(2);
 
     // Dropped from the lists (or the group): still admins, now and after the refresh interval.
     const muchLater = new Date(Date.now() + 10 * 60_000);
     for (const [who, id] of [['boss@example.com', boss.user.id], ['ops@example.com', ops.user.id], ['dev@example.com', dev.user.id], ['carol@example.com', carol.user.id]] as const) {
-      const now = ok(await signInForwardedUser(db, identity(who), NO_ADMINS));
+      const now = ok(await signInExternalUser(db, identity(who), NO_ADMINS));
       expect(now.user).toMatchObject({ id, isAdmin: true });
-      const later = ok(await signInForwardedUser(db, identity(who), NO_ADMINS, muchLater));
+      const later = ok(await signInExternalUser(db, identity(who), NO_ADMINS, { now: muchLater }));
       expect(later.user).toMatchObject({ id, isAdmin: true });
     }
     expect(await db.prisma.user.count({ where: { isAdmin: true } })).toBe(4);
@@ -106,10 +128,10 @@ describe.each(providers)('forward-auth provisioning on %s', (provider: Provider)
 
   it('refuses a disabled user', async () => {
     const db = await freshDb();
-    const first = ok(await signInForwardedUser(db, identity('dana@example.com'), NO_ADMINS));
+    const first = ok(await signInExternalUser(db, identity('dana@example.com'), NO_ADMINS));
     await db.prisma.user.update({ where: { id: first.user.id }, data: { disabled: true } });
 
-    const refused = await signInForwardedUser(db, identity('dana@example.com'), { adminEmails: ['dana@example.com'], adminGroups: [] });
+    const refused = await signInExternalUser(db, identity('dana@example.com'), { adminEmails: ['dana@example.com'], adminGroups: [] });
     expect(refused).toMatchObject({ ok: false, reason: 'disabled' });
     if (!refused.ok) expect(refused.message).toMatch(/disabled/);
     // Being listed as an admin neither re-enables nor promotes a disabled user.
@@ -118,9 +140,9 @@ describe.each(providers)('forward-auth provisioning on %s', (provider: Provider)
 
   it('refuses an identity whose username belongs to another user, with an audit event', async () => {
     const db = await freshDb();
-    const owner = ok(await signInForwardedUser(db, identity('sam@one.example'), NO_ADMINS));
+    const owner = ok(await signInExternalUser(db, identity('sam@one.example'), NO_ADMINS));
 
-    const refused = await signInForwardedUser(db, identity('sam@two.example'), { adminEmails: ['sam@two.example'], adminGroups: [] });
+    const refused = await signInExternalUser(db, identity('sam@two.example'), { adminEmails: ['sam@two.example'], adminGroups: [] });
     expect(refused).toMatchObject({ ok: false, reason: 'username_taken' });
     if (!refused.ok) expect(refused.message).toContain('"sam"');
 
@@ -134,6 +156,28 @@ describe.each(providers)('forward-auth provisioning on %s', (provider: Provider)
     expect(JSON.parse(events[0].details)).toMatchObject({ reason: 'username_taken', email: 'sam@two.example', username: 'sam' });
   });
 
+  it('a first sign-in that loses the race to create its own row still succeeds', async () => {
+    const db = await freshDb();
+    const who = identity('frank@example.com');
+    // Request B looks its email up before request A creates the user, and carries on after.
+    let lookedUp!: () => void;
+    let release!: () => void;
+    const bLookedUp = new Promise<void>((r) => (lookedUp = r));
+    const aDone = new Promise<void>((r) => (release = r));
+    const slowB = pauseAfterEmailLookup(openDb(db.url), () => lookedUp(), aDone);
+    cleanups.push(() => slowB.close());
+
+    const b = signInExternalUser(slowB, who, NO_ADMINS);
+    await bLookedUp;
+    const a = ok(await signInExternalUser(db, who, NO_ADMINS));
+    release();
+    expect(a.created).toBe(true);
+    expect(ok(await b)).toMatchObject({ created: false, user: { id: a.user.id } });
+
+    expect(await db.prisma.user.count()).toBe(1);
+    expect(await db.prisma.auditEvent.count({ where: { action: 'user.provision_refused' } })).toBe(0);
+  });
+
   it('two concurrent first sign-ins of one identity both succeed with a single row', async () => {
     const db = await freshDb();
     // A second connection, as a second request (or a second instance) would have.
@@ -142,10 +186,10 @@ describe.each(providers)('forward-auth provisioning on %s', (provider: Provider)
     const who = identity('erin@example.com', ['staff']);
 
     const outcomes = await Promise.all([
-      signInForwardedUser(db, who, NO_ADMINS),
-      signInForwardedUser(other, who, NO_ADMINS),
-      signInForwardedUser(db, who, NO_ADMINS),
-      signInForwardedUser(other, who, NO_ADMINS),
+      signInExternalUser(db, who, NO_ADMINS),
+      signInExternalUser(other, who, NO_ADMINS),
+      signInExternalUser(db, who, NO_ADMINS),
+      signInExternalUser(other, who, NO_ADMINS),
     ]);
     const ids = outcomes.map((o) => ok(o).user.id);
     expect(new Set(ids).size).toBe(1);

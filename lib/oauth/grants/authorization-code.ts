@@ -5,11 +5,11 @@
 import { hashToken } from '../../crypto.ts';
 import { signAccessToken } from '../access-token.ts';
 import type { OAuthContext } from '../context.ts';
-import { invalidGrant, invalidRequest, invalidTarget, unauthorizedClient } from '../errors.ts';
+import { invalidGrant, invalidRequest, unauthorizedClient } from '../errors.ts';
 import { verifyPkce } from '../pkce.ts';
 import type { OAuthClient } from '../ports.ts';
 import { resolveGrantReach } from '../reach.ts';
-import { canonicalResource } from '../resource.ts';
+import { checkTokenRequestResource } from '../resource.ts';
 import { newRefreshToken, tokenResponse, type TokenResponse } from './token-response.ts';
 
 export type AuthorizationCodeParams = { code?: string; redirect_uri?: string; code_verifier?: string; resource?: string[] };
@@ -42,11 +42,7 @@ export async function exchangeAuthorizationCode(ctx: OAuthContext, client: OAuth
   if (code.expiresAt.getTime() <= now.getTime()) throw invalidGrant('the authorization code has expired');
   if (params.redirect_uri !== code.redirectUri) throw invalidGrant('redirect_uri does not match the authorization request');
   if (!verifyPkce(params.code_verifier, code.codeChallenge)) throw invalidGrant('PKCE verification failed');
-  if (params.resource?.length) {
-    if (params.resource.length > 1 || canonicalResource(params.resource[0]) !== (code.resource && canonicalResource(code.resource))) {
-      throw invalidTarget('resource does not match the authorization request');
-    }
-  }
+  checkTokenRequestResource(params.resource, code.resource);
   if (grant.revokedAt) throw invalidGrant('the grant has been revoked');
   if (!(await ctx.store.isUserActive(grant.userId))) throw invalidGrant('the user is no longer active');
 

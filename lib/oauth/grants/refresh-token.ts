@@ -5,10 +5,10 @@
 import { hashToken } from '../../crypto.ts';
 import { signAccessToken } from '../access-token.ts';
 import type { OAuthContext } from '../context.ts';
-import { invalidGrant, invalidRequest, invalidScope, invalidTarget, unauthorizedClient } from '../errors.ts';
+import { invalidGrant, invalidRequest, invalidScope, unauthorizedClient } from '../errors.ts';
 import type { OAuthClient, RefreshToken } from '../ports.ts';
 import { resolveGrantReach } from '../reach.ts';
-import { canonicalResource } from '../resource.ts';
+import { checkTokenRequestResource } from '../resource.ts';
 import { isSubset, parseScope } from '../scope.ts';
 import { newRefreshToken, tokenResponse, type TokenResponse } from './token-response.ts';
 
@@ -36,11 +36,7 @@ export async function refreshAccessToken(ctx: OAuthContext, client: OAuthClient,
   const requested = parseScope(params.scope);
   if (requested.length && !isSubset(requested, token.scope)) throw invalidScope('the requested scope exceeds the original grant');
   const scope = requested.length ? requested : token.scope;
-  if (params.resource?.length) {
-    if (params.resource.length > 1 || canonicalResource(params.resource[0]) !== (token.resource && canonicalResource(token.resource))) {
-      throw invalidTarget('resource does not match the original grant');
-    }
-  }
+  checkTokenRequestResource(params.resource, token.resource);
 
   const reach = await resolveGrantReach(ctx.store, grant, scope);
   const access = await signAccessToken(ctx, {
@@ -77,20 +73,9 @@ async function retryOrRevoke(ctx: OAuthContext, client: OAuthClient, token: Refr
   // A retry is a client that lost the response: the successor must still be unused.
   const retry = graceMs > 0 && !token.revokedAt && token.retryCipher && sinceRotation < graceMs ? (JSON.parse(ctx.unseal(token.retryCipher)) as TokenResponse) : null;
   const successor = retry?.refresh_token ? await ctx.store.findRefreshToken(hashToken(retry.refresh_token)) : null;
-  if (retry && successor && !successor.rotatedAt && !successor.revokedAt) {
-    await ctx.store.recordSecurityEvent({
-      action: 'oauth.refresh_reused',
-      clientId: client.clientId,
-      userId,
-      targetType: 'refresh_family',
-      targetId: token.familyId,
-      ip: meta.ip,
-      userAgent: meta.userAgent,
-      details: { outcome: 'grace_retry', secondsSinceRotation: Math.round(sinceRotation / 1000) },
-    });
-    return retry;
-  }
-  await ctx.store.revokeFamily(token.familyId, 'reuse', now);
+  const isRetry = Boolean(retry && successor && !successor.rotatedAt && !successor.revokedAt);
+  if (!isRetry) await ctx.store.revokeFamily(token.familyId, 'reuse', now);
+  // Both outcomes are audited apart: retries are benign, family revocations are likely theft.
   await ctx.store.recordSecurityEvent({
     action: 'oauth.refresh_reused',
     clientId: client.clientId,
@@ -99,7 +84,8 @@ async function retryOrRevoke(ctx: OAuthContext, client: OAuthClient, token: Refr
     targetId: token.familyId,
     ip: meta.ip,
     userAgent: meta.userAgent,
-    details: { outcome: 'family_revoked' },
+    details: isRetry ? { outcome: 'grace_retry', secondsSinceRotation: Math.round(sinceRotation / 1000) } : { outcome: 'family_revoked' },
   });
+  if (isRetry) return retry!;
   throw invalidGrant('the refresh token has already been used');
 }

@@ -6,7 +6,8 @@ import { hashToken, randomToken } from '../../crypto.ts';
 import { redirectUriProblem } from '../../oauth/redirect-uri.ts';
 import type { Db } from '../db/client.ts';
 import { recordAudit, type AuditActor } from '../db/audit.ts';
-import { insertClient, type ClientRecord } from '../db/clients.ts';
+import type { OAuthClient } from '../../oauth/ports.ts';
+import { insertClient } from '../db/clients.ts';
 
 export const CLIENT_ID_PREFIX = 'ghc_';
 export const CLIENT_SECRET_PREFIX = 'gh_cs_';
@@ -43,7 +44,7 @@ function defaultGrants(input: { redirectUris: string[]; confidential: boolean; c
   return input.confidential ? ['client_credentials'] : ['authorization_code', 'refresh_token'];
 }
 
-export type CreatedClient = { client: ClientRecord; clientSecret: string | null };
+export type CreatedClient = { client: OAuthClient; clientSecret: string | null };
 
 export async function createClient(db: Db, raw: TCreateClientInput, actor: AuditActor): Promise<CreatedClient> {
   const input = ZCreateClientSchema.parse(raw);

@@ -1,53 +1,41 @@
-// OAuth clients (SPEC §3). Lists are JSON text in the row, arrays here.
+// OAuth clients (SPEC §3): the one mapping between Client rows and the
+// protocol core's OAuthClient, used by the OAuth store and by admin use-cases.
+import type { ClientSource, OAuthClient, TokenEndpointAuthMethod } from '../../oauth/ports.ts';
 import type { Db } from './client.ts';
-
-export type ClientSource = 'admin' | 'dynamic' | 'metadata_document';
-export type TokenEndpointAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none';
-
-export type ClientRecord = {
-  id: string;
-  clientId: string;
-  name: string;
-  secretHash: string | null;
-  redirectUris: string[];
-  grantTypes: string[];
-  responseTypes: string[];
-  tokenEndpointAuthMethod: TokenEndpointAuthMethod;
-  scope: string;
-  logoUri: string | null;
-  clientUri: string | null;
-  applicationType: string;
-  metadata: Record<string, unknown>;
-  source: ClientSource;
-  registrationAccessTokenHash: string | null;
-  canIntrospect: boolean;
-  disabled: boolean;
-  createdBy: string | null;
-  lastUsedAt: Date | null;
-  createdAt: Date;
-  updatedAt: Date;
-};
+import { parseList, parseObject } from './columns.ts';
 
 type Row = Awaited<ReturnType<Db['prisma']['client']['findUniqueOrThrow']>>;
 
-function toClient(row: Row): ClientRecord {
+export type NewClient = Omit<OAuthClient, 'createdAt' | 'disabled'> & { createdBy?: string | null };
+
+export function toClient(row: Row): OAuthClient {
   return {
-    ...row,
-    redirectUris: JSON.parse(row.redirectUris) as string[],
-    grantTypes: JSON.parse(row.grantTypes) as string[],
-    responseTypes: JSON.parse(row.responseTypes) as string[],
-    metadata: JSON.parse(row.metadata) as Record<string, unknown>,
+    id: row.id,
+    clientId: row.clientId,
+    name: row.name,
+    secretHash: row.secretHash,
+    redirectUris: parseList(row.redirectUris, 'Client.redirectUris'),
+    grantTypes: parseList(row.grantTypes, 'Client.grantTypes'),
+    responseTypes: parseList(row.responseTypes, 'Client.responseTypes'),
     tokenEndpointAuthMethod: row.tokenEndpointAuthMethod as TokenEndpointAuthMethod,
+    scope: row.scope,
+    logoUri: row.logoUri,
+    clientUri: row.clientUri,
+    applicationType: row.applicationType,
+    metadata: parseObject(row.metadata, 'Client.metadata'),
     source: row.source as ClientSource,
+    registrationAccessTokenHash: row.registrationAccessTokenHash,
+    canIntrospect: row.canIntrospect,
+    disabled: row.disabled,
+    createdAt: row.createdAt,
   };
 }
 
-export type NewClient = Omit<ClientRecord, 'disabled' | 'lastUsedAt' | 'createdAt' | 'updatedAt'>;
-
-export async function insertClient(db: Db, input: NewClient): Promise<ClientRecord> {
+export async function insertClient(db: Db, input: NewClient): Promise<OAuthClient> {
   const row = await db.prisma.client.create({
     data: {
       ...input,
+      createdBy: input.createdBy ?? null,
       redirectUris: JSON.stringify(input.redirectUris),
       grantTypes: JSON.stringify(input.grantTypes),
       responseTypes: JSON.stringify(input.responseTypes),
@@ -57,7 +45,7 @@ export async function insertClient(db: Db, input: NewClient): Promise<ClientReco
   return toClient(row);
 }
 
-export async function findClientByClientId(db: Db, clientId: string): Promise<ClientRecord | null> {
+export async function findClientByClientId(db: Db, clientId: string): Promise<OAuthClient | null> {
   const row = await db.prisma.client.findUnique({ where: { clientId } });
   return row && toClient(row);
 }

@@ -36,6 +36,8 @@ import type {
   TokenEndpointAuthMethod,
 } from '../../oauth/ports.ts';
 import { recordAudit, type AuditActor } from './audit.ts';
+import { insertClient, toClient } from './clients.ts';
+import { joinScope, parseList, splitScope } from './columns.ts';
 import type { Db } from './client.ts';
 import type { Prisma as PrismaNs } from './generated/sqlite/client.ts';
 
@@ -50,60 +52,8 @@ type ClientUpdate = Parameters<Prisma['client']['update']>[0]['data'];
 // ---------------------------------------------------------------------------
 // Column codecs
 
-/** Space-separated scopes → list (empty string → []). */
-function splitScope(value: string): string[] {
-  return value.split(' ').filter(Boolean);
-}
-
-function formatScope(scopes: readonly string[]): string {
-  return scopes.join(' ');
-}
-
-/**
- * A JSON list of strings. Anything else in the column is corruption and throws,
- * rather than being read as "no restriction" or silently as something else.
- */
-function parseList(value: string, column: string): string[] {
-  const parsed: unknown = JSON.parse(value);
-  if (!Array.isArray(parsed) || !parsed.every((v) => typeof v === 'string')) {
-    throw new Error(`${column} is not a JSON list of strings`);
-  }
-  return parsed;
-}
-
-function parseObject(value: string, column: string): Record<string, unknown> {
-  const parsed: unknown = JSON.parse(value);
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-    throw new Error(`${column} is not a JSON object`);
-  }
-  return parsed as Record<string, unknown>;
-}
-
 // ---------------------------------------------------------------------------
 // Rows → domain objects
-
-function toClient(row: ClientRow): OAuthClient {
-  return {
-    id: row.id,
-    clientId: row.clientId,
-    name: row.name,
-    secretHash: row.secretHash,
-    redirectUris: parseList(row.redirectUris, 'Client.redirectUris'),
-    grantTypes: parseList(row.grantTypes, 'Client.grantTypes'),
-    responseTypes: parseList(row.responseTypes, 'Client.responseTypes'),
-    tokenEndpointAuthMethod: row.tokenEndpointAuthMethod as TokenEndpointAuthMethod,
-    scope: row.scope,
-    logoUri: row.logoUri,
-    clientUri: row.clientUri,
-    applicationType: row.applicationType,
-    metadata: parseObject(row.metadata, 'Client.metadata'),
-    source: row.source as ClientSource,
-    registrationAccessTokenHash: row.registrationAccessTokenHash,
-    canIntrospect: row.canIntrospect,
-    disabled: row.disabled,
-    createdAt: row.createdAt,
-  };
-}
 
 function toGrant(row: GrantRow): Grant {
   return {
@@ -193,7 +143,7 @@ function refreshColumns(token: NewRefreshToken) {
     grantId: token.grantId,
     familyId: token.familyId,
     parentId: token.parentId,
-    scope: formatScope(token.scope),
+    scope: joinScope(token.scope),
     resource: token.resource,
     expiresAt: token.expiresAt,
   };
@@ -208,7 +158,7 @@ function accessColumns(token: NewAccessToken) {
     clientId: token.clientId,
     userId: token.userId,
     kid: token.kid,
-    scope: formatScope(token.scope),
+    scope: joinScope(token.scope),
     audience: token.audience,
     expiresAt: token.expiresAt,
   };
@@ -252,29 +202,7 @@ export function createOAuthStore(db: Db): OAuthStore {
       return row && toClient(row);
     },
 
-    async insertClient(client) {
-      const row = await prisma.client.create({
-        data: {
-          id: client.id,
-          clientId: client.clientId,
-          name: client.name,
-          secretHash: client.secretHash,
-          redirectUris: JSON.stringify(client.redirectUris),
-          grantTypes: JSON.stringify(client.grantTypes),
-          responseTypes: JSON.stringify(client.responseTypes),
-          tokenEndpointAuthMethod: client.tokenEndpointAuthMethod,
-          scope: client.scope,
-          logoUri: client.logoUri,
-          clientUri: client.clientUri,
-          applicationType: client.applicationType,
-          metadata: JSON.stringify(client.metadata),
-          source: client.source,
-          registrationAccessTokenHash: client.registrationAccessTokenHash,
-          canIntrospect: client.canIntrospect,
-        },
-      });
-      return toClient(row);
-    },
+    insertClient: (client) => insertClient(db, client),
 
     async updateClient(id, changes) {
       const row = await prisma.client.update({ where: { id }, data: clientColumns(changes) });
@@ -320,7 +248,7 @@ export function createOAuthStore(db: Db): OAuthStore {
     },
 
     async saveGrant(grant, at) {
-      const scope = formatScope(grant.scope);
+      const scope = joinScope(grant.scope);
       const workspaceKeys = JSON.stringify(grant.workspaceKeys);
       const existing = await prisma.grant.findFirst({
         where: { userId: grant.userId, clientId: grant.clientId, resource: grant.resource, revokedAt: null },
@@ -368,7 +296,7 @@ export function createOAuthStore(db: Db): OAuthStore {
           grantId: code.grantId,
           redirectUri: code.redirectUri,
           codeChallenge: code.codeChallenge,
-          scope: formatScope(code.scope),
+          scope: joinScope(code.scope),
           resource: code.resource,
           expiresAt: code.expiresAt,
         },
