@@ -35,10 +35,14 @@ export async function handleAuthorizeGet(req: IncomingMessage, res: ServerRespon
   if (!request) return true;
   const user = await userOfRequest(req, app);
   if (!user) {
-    sendHtmlPage(res, 401, 'Please sign in', 'Sign in to Gatehouse through your organization’s single sign-on, then return to the application and try again.', {
-      linkHref: '/',
-      linkText: 'Go to Gatehouse',
-    });
+    // Back to this very request after signing in (a relative URL: sign-in never leaves Gatehouse).
+    const callbackUrl = encodeURIComponent(`${url.pathname}${url.search}`);
+    const signIn = app.config.oidc
+      ? { linkHref: `/api/auth/signin?callbackUrl=${callbackUrl}`, linkText: 'Sign in with single sign-on' }
+      : app.config.localLogin
+        ? { linkHref: `/local-login?callbackUrl=${callbackUrl}`, linkText: 'Administrator sign-in' }
+        : { linkHref: '/', linkText: 'Go to Gatehouse' };
+    sendHtmlPage(res, 401, 'Please sign in', 'Sign in to Gatehouse to continue; you will come back to this request afterwards.', signIn);
     return true;
   }
   const covering = await findCoveringGrant(ctx, request, user.id);
