@@ -1,12 +1,17 @@
 import type { Metadata } from 'next';
-import { Card } from '@/components/ui/card';
+import { Card, EmptyState } from '@/components/ui/card';
 import { PageHeader } from '@/components/ui/page-header';
 import { requireUser } from '@/lib/server/auth/current-user';
+import { getAppContext } from '@/lib/server/context';
+import { listActiveGrantsOfUser } from '@/lib/server/db/grants';
+import { RevokeGrantButton } from './revoke-grant-button';
 
 export const metadata: Metadata = { title: 'Your account' };
 
 export default async function AccountPage() {
   const user = await requireUser();
+  const grants = await listActiveGrantsOfUser(getAppContext().db, user.id);
+  const day = (d: Date | null) => (d ? d.toISOString().slice(0, 10) : 'never');
   const rows: [string, string][] = [
     ['Email', user.email],
     ['Username', user.username],
@@ -16,7 +21,7 @@ export default async function AccountPage() {
   ];
   return (
     <div>
-      <PageHeader title="Your account" description="Who Gatehouse knows you as." />
+      <PageHeader title="Your account" description="Who Gatehouse knows you as, and what you allowed to act for you." />
       <Card title="Profile">
         <dl className="grid grid-cols-[10rem_1fr] gap-y-2 text-sm">
           {rows.map(([label, value]) => (
@@ -27,6 +32,43 @@ export default async function AccountPage() {
           ))}
         </dl>
       </Card>
+      <div className="mt-6">
+        <Card title="Applications you allowed">
+          {grants.length === 0 ? (
+            <EmptyState title="No applications yet">When you allow an MCP client on a consent page, it appears here, and you can revoke it.</EmptyState>
+          ) : (
+            <table className="w-full text-left text-sm" aria-label="Applications you allowed">
+              <thead className="text-slate-500">
+                <tr>
+                  <th scope="col" className="py-1 font-medium">Application</th>
+                  <th scope="col" className="py-1 font-medium">May</th>
+                  <th scope="col" className="py-1 font-medium">Workspaces</th>
+                  <th scope="col" className="py-1 font-medium">Allowed</th>
+                  <th scope="col" className="py-1 font-medium">Last used</th>
+                  <th scope="col" className="py-1"><span className="sr-only">Actions</span></th>
+                </tr>
+              </thead>
+              <tbody>
+                {grants.map((g) => (
+                  <tr key={g.id} className="border-t border-slate-100 align-top" data-testid="grant-row">
+                    <td className="py-2">
+                      <span className="font-medium text-slate-900">{g.clientName}</span>
+                      {g.clientSource !== 'admin' ? <span className="ml-1 rounded bg-amber-100 px-1 text-xs text-amber-900">unverified</span> : null}
+                      <span className="block break-all font-mono text-xs text-slate-500">{g.clientId}</span>
+                      {g.resource ? <span className="block break-all text-xs text-slate-500">for {g.resource}</span> : null}
+                    </td>
+                    <td className="py-2 font-mono text-xs">{g.scope.join(' ') || '—'}</td>
+                    <td className="py-2 text-xs">{g.workspaceKeys.join(', ') || 'none'}</td>
+                    <td className="py-2 whitespace-nowrap text-slate-600">{day(g.createdAt)}</td>
+                    <td className="py-2 whitespace-nowrap text-slate-600">{day(g.lastUsedAt)}</td>
+                    <td className="py-2 text-right"><RevokeGrantButton grantId={g.id} clientName={g.clientName} /></td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </Card>
+      </div>
     </div>
   );
 }

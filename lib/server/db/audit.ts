@@ -19,22 +19,25 @@ export type AuditInput = {
 
 export type AuditEvent = AuditInput & { id: string; at: Date };
 
+/** The row for an event, so a use-case can write it inside its own transaction. */
+export function auditEventData(input: AuditInput, at = new Date()) {
+  return {
+    id: randomUUID(),
+    at,
+    actorType: input.actor.type,
+    actorId: 'id' in input.actor ? input.actor.id : null,
+    actorLabel: input.actor.label ?? null,
+    action: input.action,
+    targetType: input.target?.type ?? null,
+    targetId: input.target?.id ?? null,
+    ip: input.ip ?? null,
+    userAgent: input.userAgent?.slice(0, 512) ?? null,
+    details: JSON.stringify(input.details ?? {}),
+  };
+}
+
 export async function recordAudit(db: Db, input: AuditInput, at = new Date()): Promise<void> {
-  await db.prisma.auditEvent.create({
-    data: {
-      id: randomUUID(),
-      at,
-      actorType: input.actor.type,
-      actorId: 'id' in input.actor ? input.actor.id : null,
-      actorLabel: input.actor.label ?? null,
-      action: input.action,
-      targetType: input.target?.type ?? null,
-      targetId: input.target?.id ?? null,
-      ip: input.ip ?? null,
-      userAgent: input.userAgent?.slice(0, 512) ?? null,
-      details: JSON.stringify(input.details ?? {}),
-    },
-  });
+  await db.prisma.auditEvent.create({ data: auditEventData(input, at) });
 }
 
 export async function listRecentAudit(db: Db, filter: { action?: string; limit?: number } = {}): Promise<AuditEvent[]> {

@@ -52,7 +52,8 @@ export function createDrainer(server: Server): Drainer {
         // Stops listening at once; the callback runs when the last connection has closed.
         server.close(() => {
           clearTimeout(timer);
-          resolve({ forced, abandoned, ms: Date.now() - started });
+          // The last responses emit 'close' (and write their access-log lines) just after the server's.
+          setImmediate(() => resolve({ forced, abandoned, ms: Date.now() - started }));
         });
         server.closeIdleConnections();
         timer = setTimeout(() => {

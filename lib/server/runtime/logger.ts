@@ -7,7 +7,7 @@
 // and field is scrubbed (lib/server/observability/scrub.ts): values shaped like
 // Gatehouse credentials, JWTs, Authorization values and session cookies are
 // masked, and pino redacts the usual sensitive field names.
-import { format } from 'node:util';
+import { format, stripVTControlCharacters } from 'node:util';
 import pino, { type Logger } from 'pino';
 import { currentRequestId } from '../observability/request-context.ts';
 import { REDACTED, REDACT_PATHS, scrubSecrets, scrubValue } from '../observability/scrub.ts';
@@ -94,7 +94,7 @@ export function bridgeConsoleToLogger(): void {
   consoleBridged = true;
   for (const [method, level] of CONSOLE_LEVELS) {
     (console as unknown as Record<string, unknown>)[method] = (...args: unknown[]) => {
-      log(level, format(...args), { source: 'console' });
+      log(level, stripVTControlCharacters(format(...args)), { source: 'console' });
     };
   }
 }

@@ -1,0 +1,51 @@
+// A user's grants, as the account page shows them, and revoking one: the grant
+// and every token issued under it, in one transaction (SPEC §3).
+import { auditEventData } from './audit.ts';
+import type { Db } from './client.ts';
+import { parseList, splitScope } from './columns.ts';
+
+export type UserGrantView = {
+  id: string;
+  clientName: string;
+  clientId: string;
+  clientSource: string;
+  scope: string[];
+  resource: string | null;
+  workspaceKeys: string[];
+  createdAt: Date;
+  lastUsedAt: Date | null;
+};
+
+export async function listActiveGrantsOfUser(db: Db, userId: string): Promise<UserGrantView[]> {
+  const rows = await db.prisma.grant.findMany({
+    where: { userId, revokedAt: null },
+    orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+    include: { client: { select: { name: true, clientId: true, source: true } } },
+    take: 200,
+  });
+  return rows.map((r) => ({
+    id: r.id,
+    clientName: r.client.name,
+    clientId: r.client.clientId,
+    clientSource: r.client.source,
+    scope: splitScope(r.scope),
+    resource: r.resource,
+    workspaceKeys: parseList(r.workspaceKeys, 'Grant.workspaceKeys'),
+    createdAt: r.createdAt,
+    lastUsedAt: r.lastUsedAt,
+  }));
+}
+
+/** Revokes the grant if it belongs to the user; returns whether it did. */
+export async function revokeGrantOfUser(db: Db, userId: string, grantId: string, at = new Date()): Promise<boolean> {
+  return db.prisma.$transaction(async (tx) => {
+    const { count } = await tx.grant.updateMany({ where: { id: grantId, userId, revokedAt: null }, data: { revokedAt: at } });
+    if (count === 0) return false;
+    await tx.refreshToken.updateMany({ where: { grantId, revokedAt: null }, data: { revokedAt: at, revokedReason: 'grant_revoked' } });
+    await tx.accessToken.updateMany({ where: { grantId, revokedAt: null }, data: { revokedAt: at } });
+    await tx.auditEvent.create({
+      data: auditEventData({ actor: { type: 'user', id: userId }, action: 'grant.revoked', target: { type: 'grant', id: grantId }, details: { by: 'owner' } }, at),
+    });
+    return true;
+  });
+}
