@@ -6,6 +6,9 @@ import { z } from 'zod';
 import { requireUser } from '@/lib/server/auth/current-user';
 import { getAppContext } from '@/lib/server/context';
 import { revokeGrantOfUser } from '@/lib/server/db/grants';
+import { revokePersonalTokenOfUser } from '@/lib/server/db/personal-tokens';
+import { getOAuthContext } from '@/lib/server/oauth/provider';
+import { createPersonalToken, type CreatePersonalTokenResult } from '@/lib/server/tokens/create-personal-token';
 
 const ZRevokeGrantSchema = z.object({ grantId: z.string().min(1).max(100) });
 
@@ -18,4 +21,29 @@ export async function revokeGrantAction(_previous: TActionResult | null, form: F
   const revoked = await revokeGrantOfUser(getAppContext().db, user.id, parsed.data.grantId);
   revalidatePath('/account');
   return revoked ? { ok: true, message: 'Access revoked. The application can no longer act for you.' } : { ok: false, message: 'That access was already revoked.' };
+}
+
+/** What the form shows next: the result, and on an error what was typed, so nothing is lost. */
+export type TCreateTokenFormState = CreatePersonalTokenResult & { values?: { name: string; tools: string; expiresInDays: string } };
+
+export async function createPersonalTokenAction(_previous: TCreateTokenFormState | null, form: FormData): Promise<TCreateTokenFormState> {
+  const user = await requireUser();
+  const app = getAppContext();
+  const mine = await getOAuthContext(app).store.listUserWorkspaces(user.id);
+  const values = { name: String(form.get('name') ?? ''), tools: String(form.get('tools') ?? ''), expiresInDays: String(form.get('expiresInDays') ?? '0') };
+  const result = await createPersonalToken(app.db, user, mine, { ...values, workspaces: form.getAll('workspace').map(String) });
+  if (!result.ok) return { ...result, values };
+  revalidatePath('/account');
+  return result;
+}
+
+const ZRevokeTokenSchema = z.object({ tokenId: z.string().min(1).max(100) });
+
+export async function revokePersonalTokenAction(_previous: TActionResult | null, form: FormData): Promise<TActionResult> {
+  const user = await requireUser();
+  const parsed = ZRevokeTokenSchema.safeParse({ tokenId: form.get('tokenId') });
+  if (!parsed.success) return { ok: false, message: 'That token could not be found.' };
+  const revoked = await revokePersonalTokenOfUser(getAppContext().db, user.id, parsed.data.tokenId);
+  revalidatePath('/account');
+  return revoked ? { ok: true, message: 'Token revoked.' } : { ok: false, message: 'That token was already revoked.' };
 }

@@ -4,13 +4,23 @@ import { PageHeader } from '@/components/ui/page-header';
 import { requireUser } from '@/lib/server/auth/current-user';
 import { getAppContext } from '@/lib/server/context';
 import { listActiveGrantsOfUser } from '@/lib/server/db/grants';
-import { RevokeGrantButton } from './revoke-grant-button';
+import { listLivePersonalTokensOfUser } from '@/lib/server/db/personal-tokens';
+import { describeWorkspaces } from '@/lib/server/db/users';
+import { getOAuthContext } from '@/lib/server/oauth/provider';
+import { CreateTokenForm } from './create-token-form';
+import { RevokeGrantButton, RevokeTokenButton } from './revoke-buttons';
 
 export const metadata: Metadata = { title: 'Your account' };
 
 export default async function AccountPage() {
   const user = await requireUser();
-  const grants = await listActiveGrantsOfUser(getAppContext().db, user.id);
+  const app = getAppContext();
+  const [grants, tokens, workspaceKeys] = await Promise.all([
+    listActiveGrantsOfUser(app.db, user.id),
+    listLivePersonalTokensOfUser(app.db, user.id),
+    getOAuthContext(app).store.listUserWorkspaces(user.id),
+  ]);
+  const workspaces = await describeWorkspaces(app.db, workspaceKeys);
   const day = (d: Date | null) => (d ? d.toISOString().slice(0, 10) : 'never');
   const rows: [string, string][] = [
     ['Email', user.email],
@@ -67,6 +77,44 @@ export default async function AccountPage() {
               </tbody>
             </table>
           )}
+        </Card>
+      </div>
+      <div className="mt-6">
+        <Card title="Personal tokens">
+          <p className="mb-4 text-sm text-slate-600">For scripts and tools that call MCP servers as you, without a consent page. Each reaches only the workspaces and tools you pick, and never more than you have.</p>
+          <CreateTokenForm workspaces={workspaces} />
+          <div className="mt-6">
+            {tokens.length === 0 ? (
+              <EmptyState title="No personal tokens">Tokens you create appear here, with when they were last used.</EmptyState>
+            ) : (
+              <table className="w-full text-left text-sm" aria-label="Personal tokens">
+                <thead className="text-slate-500">
+                  <tr>
+                    <th scope="col" className="py-1 font-medium">Name</th>
+                    <th scope="col" className="py-1 font-medium">Token</th>
+                    <th scope="col" className="py-1 font-medium">Workspaces</th>
+                    <th scope="col" className="py-1 font-medium">Tools</th>
+                    <th scope="col" className="py-1 font-medium">Expires</th>
+                    <th scope="col" className="py-1 font-medium">Last used</th>
+                    <th scope="col" className="py-1"><span className="sr-only">Actions</span></th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {tokens.map((t) => (
+                    <tr key={t.id} className="border-t border-slate-100 align-top" data-testid="token-row">
+                      <td className="py-2 font-medium text-slate-900">{t.name}</td>
+                      <td className="py-2 font-mono text-xs">{t.prefix}…</td>
+                      <td className="py-2 text-xs">{t.workspaceKeys.join(', ') || 'none'}</td>
+                      <td className="py-2 font-mono text-xs">{t.tools.join(' ')}</td>
+                      <td className="py-2 whitespace-nowrap text-slate-600">{t.expiresAt ? day(t.expiresAt) : 'never'}</td>
+                      <td className="py-2 whitespace-nowrap text-slate-600">{day(t.lastUsedAt)}</td>
+                      <td className="py-2 text-right"><RevokeTokenButton tokenId={t.id} name={t.name} /></td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            )}
+          </div>
         </Card>
       </div>
     </div>

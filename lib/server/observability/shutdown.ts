@@ -24,6 +24,19 @@ export function createDrainer(server: Server): Drainer {
   let drained: Promise<DrainResult> | null = null;
 
   const closeWhenIdle = () => setImmediate(() => server.closeIdleConnections());
+  let onEmpty: (() => void) | null = null;
+
+  /** Responses emit 'close' (and write their access-log lines) a moment after their connection is gone. */
+  function settled(ms: number): Promise<void> {
+    if (active.size === 0) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      onEmpty = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
 
   return {
     track(_req, res) {
@@ -33,6 +46,7 @@ export function createDrainer(server: Server): Drainer {
       res.once('close', () => {
         active.delete(res);
         if (draining) closeWhenIdle();
+        if (active.size === 0) onEmpty?.();
       });
     },
     get draining() {
@@ -52,8 +66,7 @@ export function createDrainer(server: Server): Drainer {
         // Stops listening at once; the callback runs when the last connection has closed.
         server.close(() => {
           clearTimeout(timer);
-          // The last responses emit 'close' (and write their access-log lines) just after the server's.
-          setImmediate(() => resolve({ forced, abandoned, ms: Date.now() - started }));
+          void settled(1_000).then(() => resolve({ forced, abandoned, ms: Date.now() - started }));
         });
         server.closeIdleConnections();
         timer = setTimeout(() => {
