@@ -8,12 +8,16 @@ export TEST_DATABASE_URL="${TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1:5
 
 step() { printf '\n\033[1m▶ %s\033[0m\n' "$*"; }
 
-if ! command -v chromium >/dev/null 2>&1; then
+# Debian's Chromium for the browser tests, nginx for the SSO-edge topology.
+missing=""
+command -v chromium >/dev/null 2>&1 || missing="$missing chromium"
+[ -x /usr/sbin/nginx ] || missing="$missing nginx"
+if [ -n "$missing" ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    step "installing Debian's chromium for the browser tests"
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    step "installing Debian's$missing for the browser tests"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null
   else
-    echo "The browser tests need Debian's chromium: sudo apt-get install -y chromium" >&2
+    echo "The browser tests need Debian's packages:$missing (sudo apt-get install -y$missing)" >&2
     exit 1
   fi
 fi
