@@ -9,7 +9,7 @@ import { countLiveAccessTokensByKid, listSigningKeys } from '../db/signing-keys.
 import { createClient } from '../clients/create-client.ts';
 import { ensureActiveSigningKey, retireExpiredSigningKeys, rotateSigningKey } from '../keys/signing-keys.ts';
 import { bootstrap, resolveProcessSecret, StartupError } from '../runtime/bootstrap.ts';
-import { useCliLogging } from '../runtime/logger.ts';
+import { log, useCliLogging } from '../runtime/logger.ts';
 import { AdminCreateError, createAdmin } from '../users/create-admin.ts';
 import { CliError, fail, say, table } from './output.ts';
 
@@ -130,7 +130,7 @@ async function serve(args: string[]): Promise<void> {
   const { startHttpServer } = await import('../runtime/http-server.ts');
   const server = await startHttpServer(ctx, { dev: Boolean(values.dev) });
   const stop = (signal: string) => {
-    say(`received ${signal}, shutting down`);
+    log('info', `received ${signal}, shutting down`);
     server.close().then(() => process.exit(0), () => process.exit(1));
   };
   process.once('SIGTERM', () => stop('SIGTERM'));

@@ -5,6 +5,8 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
 import { PrismaPg } from '@prisma/adapter-pg';
+import pg from 'pg';
+import { registerDbPoolCollector } from '../observability/hooks.ts';
 import { PrismaClient as SqliteClient } from './generated/sqlite/client.ts';
 import { PrismaClient as PostgresClient } from './generated/postgresql/client.ts';
 
@@ -38,7 +40,11 @@ export function openDb(url: string): Db {
     const adapter = new PrismaBetterSqlite3({ url: file, timeout: 5000 });
     prisma = new SqliteClient({ adapter });
   } else {
-    const adapter = new PrismaPg({ connectionString: url, max: 10, connectionTimeoutMillis: 5000 });
+    const max = 10;
+    const pool = new pg.Pool({ connectionString: url, max, connectionTimeoutMillis: 5000 });
+    // The adapter ends the pool on $disconnect().
+    const adapter = new PrismaPg(pool, { disposeExternalPool: true });
+    registerDbPoolCollector(() => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, max }));
     prisma = new PostgresClient({ adapter }) as unknown as PrismaDb;
   }
   return { prisma, provider, url, close: () => prisma.$disconnect() };

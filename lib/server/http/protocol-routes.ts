@@ -10,6 +10,7 @@ import type { AppContext } from '../context.ts';
 import { getOAuthContext } from '../oauth/provider.ts';
 import { clientIp, readBody, readForm } from './body.ts';
 import { handleConsentDecision } from './consent-decision.ts';
+import { countRateLimitHit } from '../observability/hooks.ts';
 import { getRedis } from '../runtime/redis.ts';
 import { createMemoryRateLimiter, createRedisRateLimiter, type RateLimiter } from './rate-limit.ts';
 import { handleRegistration } from './registration.ts';
@@ -81,7 +82,10 @@ const token: Handler = async (req, res, app) => {
   const clientId = presentedClientId(meta.authorization, form);
   if (clientId && app.config.rateLimits) {
     const decision = await rateLimiter(app).hit(`token-client|${clientId}`, PER_CLIENT.limit, PER_CLIENT.windowSeconds);
-    if (!decision.allowed) return tooManyRequests(res, decision.retryAfterSeconds, CORS);
+    if (!decision.allowed) {
+      countRateLimitHit(ENDPOINTS.token, 'client');
+      return tooManyRequests(res, decision.retryAfterSeconds, CORS);
+    }
   }
   const response = await handleTokenRequest(getOAuthContext(app), { ...meta, form });
   sendJson(res, 200, response, { ...NO_STORE, ...CORS });
@@ -152,6 +156,7 @@ export async function handleProtocolRequest(req: IncomingMessage, res: ServerRes
     if (route.limit && app.config.rateLimits) {
       const decision = await rateLimiter(app).hit(`${url.pathname}|${clientIp(req)}`, route.limit.perIp, route.limit.windowSeconds);
       if (!decision.allowed) {
+        countRateLimitHit(url.pathname, 'ip');
         tooManyRequests(res, decision.retryAfterSeconds, cors);
         return true;
       }

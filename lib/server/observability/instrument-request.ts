@@ -35,7 +35,8 @@ export function instrumentRequest(req: IncomingMessage, res: ServerResponse, opt
         method,
         route,
         path: rawPath.length > MAX_LOGGED_PATH ? `${rawPath.slice(0, MAX_LOGGED_PATH)}…` : rawPath,
-        status: res.statusCode,
+        // An abandoned response may not have a status yet.
+        status: completed || res.headersSent ? res.statusCode : null,
         duration_ms: Math.round(seconds * 1e4) / 10,
         ...(completed ? {} : { aborted: true }),
       }),

@@ -15,6 +15,7 @@ import { NO_STORE, isServiceUnavailable, sendHtmlPage, sendJson } from '../http/
 import { stampClientAddress } from './client-address.ts';
 import { applyEdgeIdentity } from './edge-identity.ts';
 import { checkReadiness } from './health.ts';
+import { closeRedis } from './redis.ts';
 import { bridgeConsoleToLogger, log } from './logger.ts';
 import { instrumentRequest } from '../observability/instrument-request.ts';
 import { getMetrics, serveMetrics } from '../observability/metrics.ts';
@@ -109,8 +110,8 @@ export async function startHttpServer(ctx: AppContext, opts: { dev?: boolean; ho
   /**
    * Graceful shutdown: stop accepting connections, let the requests in flight
    * finish (at most SHUTDOWN_DRAIN_MS, then their connections are closed),
-   * then close Next.js, the registered shutdown hooks (Redis, …) and the
-   * database pool. Each step is bounded, so the process always gets to exit.
+   * then close Next.js, the registered shutdown hooks, the Redis client and
+   * the database pool. Each step is bounded, so the process always gets to exit.
    */
   async function shutdown(): Promise<void> {
     log('info', 'shutting down: refusing new connections, finishing requests in flight', { in_flight: drainer.inFlight, drain_timeout_ms: SHUTDOWN_DRAIN_MS });
@@ -121,6 +122,7 @@ export async function startHttpServer(ctx: AppContext, opts: { dev?: boolean; ho
       ['hooks', async () => {
         for (const failure of await runShutdownHooks()) log('warn', 'shutdown hook failed', failure);
       }],
+      ['redis', () => closeRedis()],
       ['database', () => ctx.db.close()],
     ];
     for (const [name, step] of steps) {
