@@ -41,7 +41,9 @@ export function openDb(url: string): Db {
     prisma = new SqliteClient({ adapter });
   } else {
     const max = 10;
-    const pool = new pg.Pool({ connectionString: url, max, connectionTimeoutMillis: 5000 });
+    // Fail fast instead of hanging when PostgreSQL stops answering on an open
+    // connection: a client-side query timeout, and TCP keepalive to notice a dead peer.
+    const pool = new pg.Pool({ connectionString: url, max, connectionTimeoutMillis: 5000, query_timeout: 5_000, keepAlive: true, idleTimeoutMillis: 30_000 });
     // The adapter ends the pool on $disconnect().
     const adapter = new PrismaPg(pool, { disposeExternalPool: true });
     registerDbPoolCollector(() => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, max }));
