@@ -10,6 +10,7 @@ import { verifyPkce } from '../pkce.ts';
 import type { OAuthClient } from '../ports.ts';
 import { resolveGrantReach } from '../reach.ts';
 import { checkTokenRequestResource } from '../resource.ts';
+import { assertGrantUsable, findGrantOfClient } from './grant-checks.ts';
 import { newRefreshToken, tokenResponse, type TokenResponse } from './token-response.ts';
 
 export type AuthorizationCodeParams = { code?: string; redirect_uri?: string; code_verifier?: string; resource?: string[] };
@@ -22,8 +23,7 @@ export async function exchangeAuthorizationCode(ctx: OAuthContext, client: OAuth
 
   const code = await ctx.store.findAuthorizationCode(hashToken(params.code));
   if (!code) throw invalidGrant('the authorization code is invalid');
-  const grant = await ctx.store.findGrant(code.grantId);
-  if (!grant || grant.clientId !== client.id) throw invalidGrant('the authorization code was not issued to this client');
+  const grant = await findGrantOfClient(ctx, code.grantId, client, 'authorization code');
 
   const replayed = async () => {
     await ctx.store.revokeFamily(code.id, 'code_replay', now);
@@ -43,8 +43,7 @@ export async function exchangeAuthorizationCode(ctx: OAuthContext, client: OAuth
   if (params.redirect_uri !== code.redirectUri) throw invalidGrant('redirect_uri does not match the authorization request');
   if (!verifyPkce(params.code_verifier, code.codeChallenge)) throw invalidGrant('PKCE verification failed');
   checkTokenRequestResource(params.resource, code.resource);
-  if (grant.revokedAt) throw invalidGrant('the grant has been revoked');
-  if (!(await ctx.store.isUserActive(grant.userId))) throw invalidGrant('the user is no longer active');
+  await assertGrantUsable(ctx, grant);
 
   const reach = await resolveGrantReach(ctx.store, grant, code.scope);
   const access = await signAccessToken(ctx, {

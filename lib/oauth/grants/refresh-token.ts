@@ -10,6 +10,7 @@ import type { OAuthClient, RefreshToken } from '../ports.ts';
 import { resolveGrantReach } from '../reach.ts';
 import { checkTokenRequestResource } from '../resource.ts';
 import { isSubset, parseScope } from '../scope.ts';
+import { assertGrantUsable, findGrantOfClient } from './grant-checks.ts';
 import { newRefreshToken, tokenResponse, type TokenResponse } from './token-response.ts';
 
 export type RefreshParams = { refresh_token?: string; scope?: string; resource?: string[] };
@@ -23,14 +24,12 @@ export async function refreshAccessToken(ctx: OAuthContext, client: OAuthClient,
 
   const token = await ctx.store.findRefreshToken(hashToken(params.refresh_token));
   if (!token) throw invalidGrant('the refresh token is invalid');
-  const grant = await ctx.store.findGrant(token.grantId);
-  if (!grant || grant.clientId !== client.id) throw invalidGrant('the refresh token was not issued to this client');
+  const grant = await findGrantOfClient(ctx, token.grantId, client, 'refresh token');
 
   if (token.revokedAt) throw invalidGrant('the refresh token has been revoked');
   if (token.rotatedAt) return retryOrRevoke(ctx, client, token, grant.userId, meta);
   if (token.expiresAt.getTime() <= now.getTime()) throw invalidGrant('the refresh token has expired');
-  if (grant.revokedAt) throw invalidGrant('the grant has been revoked');
-  if (!(await ctx.store.isUserActive(grant.userId))) throw invalidGrant('the user is no longer active');
+  await assertGrantUsable(ctx, grant);
 
   // A narrower scope may be asked for (RFC 6749 §6); never a wider one.
   const requested = parseScope(params.scope);
