@@ -45,3 +45,20 @@ export function LocalLoginForm({ callbackUrl }: { callbackUrl: string }) {
     </form>
   );
 }
+
+export function SingleSignOnButton({ callbackUrl }: { callbackUrl: string }) {
+  const [pending, setPending] = useState(false);
+  return (
+    <button
+      type="button"
+      disabled={pending}
+      onClick={() => {
+        setPending(true);
+        void signIn('oidc', { callbackUrl });
+      }}
+      className="mt-4 w-full rounded-md bg-slate-900 px-4 py-2 text-sm font-medium text-white hover:bg-slate-800 disabled:opacity-60"
+    >
+      {pending ? 'Redirecting…' : 'Sign in with single sign-on'}
+    </button>
+  );
+}

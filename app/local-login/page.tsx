@@ -1,9 +1,9 @@
 import type { Metadata } from 'next';
 import { notFound } from 'next/navigation';
 import { getAppContext } from '@/lib/server/context';
-import { LocalLoginForm } from './page-client';
+import { LocalLoginForm, SingleSignOnButton } from './page-client';
 
-export const metadata: Metadata = { title: 'Administrator sign-in' };
+export const metadata: Metadata = { title: 'Sign in' };
 
 type SearchParams = Promise<Record<string, string | string[] | undefined>>;
 
@@ -13,16 +13,33 @@ function safeCallback(value: string | string[] | undefined): string {
   return v && v.startsWith('/') && !v.startsWith('//') ? v : '/';
 }
 
+/**
+ * Where next-auth sends people to sign in: direct OIDC sign-in (when there is no
+ * oauth2-proxy) and the break-glass local login, whichever are configured.
+ */
 export default async function LocalLoginPage({ searchParams }: { searchParams: SearchParams }) {
-  if (!getAppContext().config.localLogin) notFound();
+  const { config } = getAppContext();
+  if (!config.localLogin && !config.oidc) notFound();
   const params = await searchParams;
+  const callbackUrl = safeCallback(params.callbackUrl);
   return (
     <div className="mx-auto max-w-sm">
-      <h1 className="text-xl font-semibold text-slate-900">Administrator sign-in</h1>
-      <p className="mt-1 text-sm text-slate-600">
-        Break-glass access for when single sign-on is unavailable. Everyone else signs in through the organization’s SSO.
-      </p>
-      <LocalLoginForm callbackUrl={safeCallback(params.callbackUrl)} />
+      {config.oidc ? (
+        <div className="mb-8">
+          <h1 className="text-xl font-semibold text-slate-900">Sign in</h1>
+          <p className="mt-1 text-sm text-slate-600">Use your organization’s single sign-on.</p>
+          <SingleSignOnButton callbackUrl={callbackUrl} />
+        </div>
+      ) : null}
+      {config.localLogin ? (
+        <>
+          <h2 className="text-xl font-semibold text-slate-900">Administrator sign-in</h2>
+          <p className="mt-1 text-sm text-slate-600">
+            Break-glass access for when single sign-on is unavailable. Everyone else signs in through the organization’s SSO.
+          </p>
+          <LocalLoginForm callbackUrl={callbackUrl} />
+        </>
+      ) : null}
     </div>
   );
 }
