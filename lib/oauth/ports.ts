@@ -83,12 +83,6 @@ export type NewRefreshToken = Omit<RefreshToken, 'rotatedAt' | 'revokedAt' | 're
 export type NewAccessToken = Omit<AccessTokenRecord, 'revokedAt'>;
 export type IssuedTokens = { accessToken: NewAccessToken; refreshToken: NewRefreshToken | null };
 
-export type ConsumeResult<T> =
-  | { outcome: 'consumed'; record: T }
-  /** Already consumed before: a replay. */
-  | { outcome: 'replayed'; record: T }
-  | { outcome: 'not_found' };
-
 export type ScopeDefinition = { name: string; description: string; tools: string[]; isDefault: boolean };
 export type ResourceServerRecord = { url: string; name: string; scopes: string[] };
 
@@ -139,7 +133,6 @@ export type SecurityEvent = {
 
 export interface OAuthStore {
   findClient(clientId: string): Promise<OAuthClient | null>;
-  findClientById(id: string): Promise<OAuthClient | null>;
   insertClient(client: Omit<OAuthClient, 'createdAt' | 'disabled'>): Promise<OAuthClient>;
   updateClient(id: string, changes: Partial<Omit<OAuthClient, 'id' | 'clientId' | 'createdAt'>>): Promise<OAuthClient>;
   deleteClient(id: string): Promise<void>;
@@ -154,8 +147,6 @@ export interface OAuthStore {
   touchGrant(id: string, at: Date): Promise<void>;
 
   insertAuthorizationCode(code: Omit<AuthorizationCode, 'redeemedAt'> & { codeHash: string }): Promise<void>;
-  /** Marks the code redeemed if it was not; otherwise reports the replay. */
-  consumeAuthorizationCode(codeHash: string, at: Date): Promise<ConsumeResult<AuthorizationCode>>;
 
   findAuthorizationCode(codeHash: string): Promise<AuthorizationCode | null>;
   /**
@@ -169,9 +160,6 @@ export interface OAuthStore {
 
   insertRefreshToken(token: NewRefreshToken): Promise<void>;
   findRefreshToken(tokenHash: string): Promise<RefreshToken | null>;
-  /** Marks the token rotated if it was live; otherwise reports it as replayed. */
-  consumeRefreshToken(tokenHash: string, at: Date): Promise<ConsumeResult<RefreshToken>>;
-  setRefreshRetryCipher(id: string, cipher: string): Promise<void>;
   /** Revokes every refresh and access token of a family (a code's descendants). */
   revokeFamily(familyId: string, reason: string, at: Date): Promise<void>;
 

@@ -8,7 +8,6 @@ import { randomUUID } from 'node:crypto';
 import type {
   AccessTokenRecord,
   AuthorizationCode,
-  ConsumeResult,
   Grant,
   IssuedTokens,
   NewAccessToken,
@@ -66,10 +65,6 @@ export class MemoryOAuthStore implements OAuthStore {
     return null;
   }
 
-  async findClientById(id: string): Promise<OAuthClient | null> {
-    const c = this.clients.get(id);
-    return c ? copy(c) : null;
-  }
 
   async insertClient(client: Omit<OAuthClient, 'createdAt' | 'disabled'>): Promise<OAuthClient> {
     if (this.clients.has(client.id)) throw new Error(`unique constraint: Client.id ${client.id}`);
@@ -150,13 +145,6 @@ export class MemoryOAuthStore implements OAuthStore {
     this.codes.set(code.codeHash, { ...copy(code), redeemedAt: null });
   }
 
-  async consumeAuthorizationCode(codeHash: string, at: Date): Promise<ConsumeResult<AuthorizationCode>> {
-    const row = this.codes.get(codeHash);
-    if (!row) return { outcome: 'not_found' };
-    if (row.redeemedAt) return { outcome: 'replayed', record: this.publicCode(row) };
-    row.redeemedAt = at;
-    return { outcome: 'consumed', record: this.publicCode(row) };
-  }
 
   async findAuthorizationCode(codeHash: string): Promise<AuthorizationCode | null> {
     const row = this.codes.get(codeHash);
@@ -192,17 +180,7 @@ export class MemoryOAuthStore implements OAuthStore {
     return row ? this.publicRefresh(row) : null;
   }
 
-  async consumeRefreshToken(tokenHash: string, at: Date): Promise<ConsumeResult<RefreshToken>> {
-    const row = this.refreshTokens.get(tokenHash);
-    if (!row) return { outcome: 'not_found' };
-    if (row.rotatedAt || row.revokedAt) return { outcome: 'replayed', record: this.publicRefresh(row) };
-    row.rotatedAt = at;
-    return { outcome: 'consumed', record: this.publicRefresh(row) };
-  }
 
-  async setRefreshRetryCipher(id: string, cipher: string): Promise<void> {
-    for (const t of this.refreshTokens.values()) if (t.id === id) t.retryCipher = cipher;
-  }
 
   async revokeFamily(familyId: string, _reason: string, at: Date): Promise<void> {
     for (const t of this.refreshTokens.values()) if (t.familyId === familyId && !t.revokedAt) t.revokedAt = at;

@@ -20,7 +20,6 @@ import type {
   AccessTokenRecord,
   AuthorizationCode,
   ClientSource,
-  ConsumeResult,
   Grant,
   IssuedTokens,
   NewAccessToken,
@@ -197,10 +196,6 @@ export function createOAuthStore(db: Db): OAuthStore {
       return row && toClient(row);
     },
 
-    async findClientById(id) {
-      const row = await prisma.client.findUnique({ where: { id } });
-      return row && toClient(row);
-    },
 
     insertClient: (client) => insertClient(db, client),
 
@@ -303,17 +298,6 @@ export function createOAuthStore(db: Db): OAuthStore {
       });
     },
 
-    async consumeAuthorizationCode(codeHash, at): Promise<ConsumeResult<AuthorizationCode>> {
-      const { count } = await prisma.authorizationCode.updateMany({
-        where: { codeHash, redeemedAt: null },
-        data: { redeemedAt: at },
-      });
-      const row = await prisma.authorizationCode.findUnique({ where: { codeHash } });
-      // The row can vanish between the two statements (grant deleted): for the
-      // caller that code no longer exists.
-      if (!row) return { outcome: 'not_found' };
-      return { outcome: count === 1 ? 'consumed' : 'replayed', record: toCode(row) };
-    },
 
     async findAuthorizationCode(codeHash) {
       const row = await prisma.authorizationCode.findUnique({ where: { codeHash } });
@@ -347,17 +331,6 @@ export function createOAuthStore(db: Db): OAuthStore {
       return row && toRefresh(row);
     },
 
-    async consumeRefreshToken(tokenHash, at): Promise<ConsumeResult<RefreshToken>> {
-      const { count } = await prisma.refreshToken.updateMany({
-        where: { tokenHash, rotatedAt: null, revokedAt: null },
-        data: { rotatedAt: at, lastUsedAt: at },
-      });
-      const row = await prisma.refreshToken.findUnique({ where: { tokenHash } });
-      if (!row) return { outcome: 'not_found' };
-      // A revoked (never rotated) token is reported as replayed too; the record's
-      // revokedAt tells the caller which it was.
-      return { outcome: count === 1 ? 'consumed' : 'replayed', record: toRefresh(row) };
-    },
 
     async rotateRefreshToken(tokenId, at, retryCipher, issued) {
       // As redeemAuthorizationCode. A revoked token is not rotated either: the
@@ -373,9 +346,6 @@ export function createOAuthStore(db: Db): OAuthStore {
       }, TX_OPTIONS);
     },
 
-    async setRefreshRetryCipher(id, cipher) {
-      await prisma.refreshToken.updateMany({ where: { id }, data: { retryCipher: cipher } });
-    },
 
     async revokeFamily(familyId, reason, at) {
       // One transaction: no reader sees the refresh tokens revoked but the
