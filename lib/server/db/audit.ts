@@ -40,13 +40,10 @@ export async function recordAudit(db: Db, input: AuditInput, at = new Date()): P
   await db.prisma.auditEvent.create({ data: auditEventData(input, at) });
 }
 
-export async function listRecentAudit(db: Db, filter: { action?: string; limit?: number } = {}): Promise<AuditEvent[]> {
-  const rows = await db.prisma.auditEvent.findMany({
-    where: filter.action ? { action: filter.action } : {},
-    orderBy: [{ at: 'desc' }, { id: 'desc' }],
-    take: filter.limit ?? 50,
-  });
-  return rows.map((r) => ({
+type AuditRow = Awaited<ReturnType<Db['prisma']['auditEvent']['findUniqueOrThrow']>>;
+
+function toAuditEvent(r: AuditRow): AuditEvent {
+  return {
     id: r.id,
     at: r.at,
     actor: r.actorType === 'system' ? { type: 'system', label: r.actorLabel ?? undefined } : { type: r.actorType as 'user' | 'client', id: r.actorId ?? '', label: r.actorLabel ?? undefined },
@@ -55,5 +52,31 @@ export async function listRecentAudit(db: Db, filter: { action?: string; limit?:
     ip: r.ip,
     userAgent: r.userAgent,
     details: JSON.parse(r.details) as Record<string, unknown>,
-  }));
+  };
+}
+
+export type AuditFilter = { action?: string; actor?: string; target?: string; from?: Date; to?: Date };
+
+/** Newest first, keyset-paged on (at, id) so a page costs the same however deep it is. */
+export async function listAuditEvents(
+  db: Db,
+  filter: AuditFilter,
+  page: { before?: { at: Date; id: string }; limit?: number } = {},
+): Promise<{ events: AuditEvent[]; next: { at: Date; id: string } | null }> {
+  const limit = page.limit ?? 50;
+  const and: object[] = [];
+  if (filter.action) and.push({ action: { startsWith: filter.action } });
+  if (filter.actor) and.push({ OR: [{ actorId: filter.actor }, { actorLabel: { contains: filter.actor } }] });
+  if (filter.target) and.push({ OR: [{ targetId: filter.target }, { targetType: filter.target }] });
+  if (filter.from) and.push({ at: { gte: filter.from } });
+  if (filter.to) and.push({ at: { lt: filter.to } });
+  if (page.before) and.push({ OR: [{ at: { lt: page.before.at } }, { at: page.before.at, id: { lt: page.before.id } }] });
+  const rows = await db.prisma.auditEvent.findMany({ where: { AND: and }, orderBy: [{ at: 'desc' }, { id: 'desc' }], take: limit + 1 });
+  const events = rows.slice(0, limit).map(toAuditEvent);
+  const last = events.at(-1);
+  return { events, next: rows.length > limit && last ? { at: last.at, id: last.id } : null };
+}
+
+export async function listRecentAudit(db: Db, filter: { action?: string; limit?: number } = {}): Promise<AuditEvent[]> {
+  return (await listAuditEvents(db, { action: filter.action }, { limit: filter.limit ?? 50 })).events;
 }
