@@ -25,6 +25,7 @@ export default async function AdminDashboardPage() {
     <div className="space-y-6">
       <PageHeader title="Administration" description="The state of this Gatehouse at a glance." />
       <nav aria-label="Administration" className="flex gap-4 text-sm">
+        <Link href="/admin/workspaces" className="text-indigo-700 underline">Workspaces</Link>
         <Link href="/admin/keys" className="text-indigo-700 underline">Signing keys</Link>
         <Link href="/admin/audit" className="text-indigo-700 underline">Audit log</Link>
         <Link href="/admin/diagnostics" className="text-indigo-700 underline">Sign-in diagnostics</Link>
