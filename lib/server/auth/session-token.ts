@@ -11,8 +11,12 @@ export type SessionVia = 'forward_auth' | 'oidc' | 'local';
 export type SessionClaims = { sub: string; email: string; name?: string | null; via: SessionVia };
 
 /** `__Host-` pins the cookie to this host and path `/` and requires Secure, so only on https. */
+function cookieName(issuer: string, base: string): string {
+  return issuer.startsWith('https:') ? `__Host-${base}` : base;
+}
+
 export function sessionCookieName(issuer: string): string {
-  return issuer.startsWith('https:') ? '__Host-gatehouse.session' : 'gatehouse.session';
+  return cookieName(issuer, 'gatehouse.session');
 }
 
 export function sessionCookieOptions(issuer: string) {
@@ -36,26 +40,23 @@ export async function decodeSessionToken(token: string, secret: string): Promise
   }
 }
 
-export function serializeSessionCookie(issuer: string, value: string, maxAge = SESSION_MAX_AGE_SECONDS): string {
+/** Every Gatehouse cookie: HttpOnly, SameSite=Lax, path /, Secure on https. */
+function serializeCookie(issuer: string, name: string, value: string, maxAge: number): string {
   const opts = sessionCookieOptions(issuer);
-  return [
-    `${sessionCookieName(issuer)}=${value}`,
-    `Path=${opts.path}`,
-    `Max-Age=${maxAge}`,
-    'HttpOnly',
-    'SameSite=Lax',
-    ...(opts.secure ? ['Secure'] : []),
-  ].join('; ');
+  return [`${name}=${value}`, `Path=${opts.path}`, `Max-Age=${maxAge}`, 'HttpOnly', 'SameSite=Lax', ...(opts.secure ? ['Secure'] : [])].join('; ');
+}
+
+export function serializeSessionCookie(issuer: string, value: string, maxAge = SESSION_MAX_AGE_SECONDS): string {
+  return serializeCookie(issuer, sessionCookieName(issuer), value, maxAge);
 }
 
 /** Set by sign-out for the few seconds the browser needs to walk the sign-out chain. */
 export const SIGNING_OUT_MAX_AGE_SECONDS = 60;
 
 export function signingOutCookieName(issuer: string): string {
-  return issuer.startsWith('https:') ? '__Host-gatehouse.signing-out' : 'gatehouse.signing-out';
+  return cookieName(issuer, 'gatehouse.signing-out');
 }
 
 export function serializeMarkerCookie(issuer: string, maxAge: number): string {
-  const secure = issuer.startsWith('https:');
-  return [`${signingOutCookieName(issuer)}=${maxAge > 0 ? '1' : ''}`, 'Path=/', `Max-Age=${maxAge}`, 'HttpOnly', 'SameSite=Lax', ...(secure ? ['Secure'] : [])].join('; ');
+  return serializeCookie(issuer, signingOutCookieName(issuer), maxAge > 0 ? '1' : '', maxAge);
 }

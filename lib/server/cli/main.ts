@@ -4,11 +4,10 @@ import { ZodError } from 'zod';
 import { ConfigError, getConfig } from '../../config.ts';
 import { getDb } from '../db/client.ts';
 import { MigrationError, applyMigrations } from '../db/migrate.ts';
-import { ensureBuiltInScopes } from '../db/scopes.ts';
 import { countLiveAccessTokensByKid, listSigningKeys } from '../db/signing-keys.ts';
 import { createClient } from '../clients/create-client.ts';
-import { ensureActiveSigningKey, retireExpiredSigningKeys, rotateSigningKey } from '../keys/signing-keys.ts';
-import { bootstrap, resolveProcessSecret, StartupError } from '../runtime/bootstrap.ts';
+import { retireExpiredSigningKeys, rotateSigningKey } from '../keys/signing-keys.ts';
+import { bootstrap, resolveProcessSecret, seedDatabase, StartupError } from '../runtime/bootstrap.ts';
 import { log, useCliLogging } from '../runtime/logger.ts';
 import { AdminCreateError, createAdmin } from '../users/create-admin.ts';
 import { CliError, fail, say, table } from './output.ts';
@@ -58,8 +57,7 @@ async function migrate(): Promise<void> {
   say(`migrating ${config.database.provider === 'sqlite' ? config.database.sqlitePath : 'PostgreSQL'} …`);
   const { applied, alreadyApplied } = await applyMigrations(config.database.url, { log: (m: string) => say(`  ${m}`) });
   say(applied.length ? `applied ${applied.length} migration(s); ${alreadyApplied} were already applied` : `up to date (${alreadyApplied} migration(s) applied)`);
-  await ensureBuiltInScopes(db);
-  const kid = await ensureActiveSigningKey(db, secret);
+  const kid = await seedDatabase(db, secret);
   if (kid) say(`created the first signing key ${kid}`);
 }
 

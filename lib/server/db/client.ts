@@ -7,11 +7,11 @@ import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import { registerDbPoolCollector } from '../observability/hooks.ts';
+import { providerOf, sqliteFileOf, type DbProvider } from './url.ts';
 import { PrismaClient as SqliteClient } from './generated/sqlite/client.ts';
 import { PrismaClient as PostgresClient } from './generated/postgresql/client.ts';
 
 export type PrismaDb = InstanceType<typeof SqliteClient>;
-export type DbProvider = 'sqlite' | 'postgresql';
 
 export type Db = {
   prisma: PrismaDb;
@@ -19,15 +19,6 @@ export type Db = {
   url: string;
   close(): Promise<void>;
 };
-
-export function providerOf(url: string): DbProvider {
-  return url.startsWith('file:') ? 'sqlite' : 'postgresql';
-}
-
-/** The SQLite file path of a `file:` URL, resolved against the working directory. */
-export function sqliteFileOf(url: string): string {
-  return path.resolve(url.slice('file:'.length).split('?')[0]);
-}
 
 export function openDb(url: string): Db {
   const provider = providerOf(url);

@@ -9,13 +9,13 @@
 // It runs before any Prisma client exists, so it talks to better-sqlite3 / pg
 // directly and imports nothing from Next.js or the generated clients.
 import { createHash, randomUUID } from 'node:crypto';
+import { providerOf, sqliteFileOf, type DbProvider } from './url.ts';
 import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 
-export type DbProvider = 'sqlite' | 'postgresql';
 
 export type Migration = { name: string; sql: string; checksum: string };
 
@@ -76,15 +76,6 @@ type Row = {
 
 // ---------------------------------------------------------------------------
 // Files
-
-export function providerOf(url: string): DbProvider {
-  return url.startsWith('file:') ? 'sqlite' : 'postgresql';
-}
-
-/** Must resolve exactly like client.ts, or the migrator and the app would open different files. */
-function sqliteFileOf(url: string): string {
-  return path.resolve(url.slice('file:'.length).split('?')[0]);
-}
 
 /**
  * `prisma/migrations`, found next to this module when it runs from the source

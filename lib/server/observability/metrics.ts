@@ -10,6 +10,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import { safeEqual } from '../../crypto.ts';
 import type { SecurityEvent } from '../../oauth/ports.ts';
 import { dbPoolCollector, installMetricsSink, type IssuingGrant, type RateLimitKey, type TokenKind } from './hooks.ts';
+import { isLoopbackAddress } from '../runtime/client-address.ts';
 import { routeLabel } from './route-label.ts';
 
 export type Metrics = ReturnType<typeof createMetrics>;
@@ -172,12 +173,6 @@ export function getMetrics(): Metrics {
 
 // ---------------------------------------------------------------------------
 // Access to /metrics
-
-export function isLoopbackAddress(address: string | undefined): boolean {
-  if (!address) return false;
-  const v4 = address.startsWith('::ffff:') ? address.slice('::ffff:'.length) : address;
-  return address === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(v4);
-}
 
 /** A proxy on the same host would make every client look local: forwarded requests are not. */
 function wasForwarded(req: IncomingMessage): boolean {

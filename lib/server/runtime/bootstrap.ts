@@ -1,7 +1,7 @@
 // Start-up: configuration, secret, migrations, first signing key (SPEC §2, §7).
 import { getConfig, type Config } from '../../config.ts';
 import type { AppContext } from '../context.ts';
-import { getDb } from '../db/client.ts';
+import { getDb, type Db } from '../db/client.ts';
 import { applyMigrations, migrationStatus } from '../db/migrate.ts';
 import { ensureBuiltInScopes } from '../db/scopes.ts';
 import { ensureActiveSigningKey } from '../keys/signing-keys.ts';
@@ -23,6 +23,12 @@ export function resolveProcessSecret(config: Config): string {
   return resolved.secret;
 }
 
+/** What a migrated database needs before it serves: the built-in scopes and a signing key (its kid when new). */
+export async function seedDatabase(db: Db, secret: string): Promise<string | null> {
+  await ensureBuiltInScopes(db);
+  return ensureActiveSigningKey(db, secret);
+}
+
 /**
  * SQLite (the embedded default) migrates on start; PostgreSQL is migrated by
  * the explicit `gatehouse migrate` step and refuses to start when behind.
@@ -42,8 +48,7 @@ export async function bootstrap(): Promise<AppContext> {
     }
   }
   const db = getDb(url);
-  await ensureBuiltInScopes(db);
-  const kid = await ensureActiveSigningKey(db, secret);
+  const kid = await seedDatabase(db, secret);
   if (kid) log('info', 'created the first signing key', { kid });
   return { config, db, secret };
 }

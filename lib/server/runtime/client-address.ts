@@ -5,9 +5,11 @@ import type { IncomingMessage } from 'node:http';
 
 export const CLIENT_ADDRESS_HEADER = 'x-gatehouse-client-ip';
 
-export function isLoopbackAddress(address: string): boolean {
-  const a = address.replace(/^::ffff:/, '');
-  return a === '::1' || a.startsWith('127.');
+/** A socket peer address on the loopback network (IPv4, IPv6, or IPv4-mapped). */
+export function isLoopbackAddress(address: string | undefined): boolean {
+  if (!address) return false;
+  const v4 = address.startsWith('::ffff:') ? address.slice('::ffff:'.length) : address;
+  return address === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(v4);
 }
 
 export function clientAddress(req: IncomingMessage, trustedProxies: string[]): string {
