@@ -35,3 +35,28 @@ describe('authorization request without a session', () => {
     expect(back).toBe(`/oauth/authorize?${query}`);
   });
 });
+
+describe('authorization request by POST (OAuth 2.1 §4.1.1)', () => {
+  let server: ProtocolServer;
+  beforeAll(async () => {
+    server = await startProtocolServer({ provider: 'sqlite' });
+  });
+  afterAll(async () => server?.stop());
+
+  const post = (body: string) =>
+    server.fetch('/oauth/authorize', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
+
+  it('continues as the GET with only the authorization parameters', async () => {
+    const res = await post(`client_id=ghc_x&state=s1&junk=${'é'.repeat(10_000)}`);
+    expect(res.status).toBe(303);
+    expect(res.headers.get('location')).toBe('/oauth/authorize?client_id=ghc_x&state=s1');
+  });
+
+  it('answers a page, not a giant redirect, for oversized parameters', async () => {
+    const res = await post(`client_id=ghc_x&state=${'x'.repeat(5_000)}`);
+    expect(res.status).toBe(400);
+    expect(res.headers.get('location')).toBeNull();
+    const many = await post(['client_id', 'redirect_uri', 'scope', 'state'].map((k) => `${k}=${'y'.repeat(3_000)}`).join('&'));
+    expect(many.status).toBe(400);
+  });
+});

@@ -1,6 +1,7 @@
 // The protocol endpoints, served straight from node:http (no Next.js on the hot
 // path). Each handler parses, calls the core, and shapes the response.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { AuthorizationError, readAuthorizationParams, toSearchParams } from '../../oauth/authorize/request.ts';
 import { handleIntrospectionRequest } from '../../oauth/introspection.ts';
 import { ENDPOINTS, authorizationServerMetadata, metadataPaths, protectedResourceMetadata } from '../../oauth/metadata.ts';
 import { handleRevocationRequest } from '../../oauth/revocation.ts';
@@ -15,7 +16,7 @@ import { getRedis } from '../runtime/redis.ts';
 import { createMemoryRateLimiter, createRedisRateLimiter, type RateLimiter } from './rate-limit.ts';
 import { handleRegistration } from './registration.ts';
 import { handleSignOut } from './sign-out.ts';
-import { CORS, NO_STORE, methodNotAllowed, sendEmpty, sendJson, sendOAuthError } from './respond.ts';
+import { CORS, NO_STORE, methodNotAllowed, sendEmpty, sendHtmlPage, sendJson, sendOAuthError } from './respond.ts';
 
 type Handler = (req: IncomingMessage, res: ServerResponse, app: AppContext, url: URL) => Promise<void>;
 type Route = {
@@ -101,10 +102,23 @@ const introspect: Handler = async (req, res, app) => {
   sendJson(res, 200, response, NO_STORE);
 };
 
+const MAX_AUTHORIZATION_QUERY = 8 * 1024;
+
 /** A POST authorization request (OAuth 2.1 §4.1.1) continues as the equivalent GET, where the consent page lives. */
 const authorizeByPost: Handler = async (req, res) => {
-  const form = new URLSearchParams(await readBody(req));
-  sendEmpty(res, 303, { Location: `${ENDPOINTS.authorization}?${form.toString()}`, ...NO_STORE });
+  // Only the authorization parameters are carried over, each within its length
+  // bound, and the whole within what a browser and proxy accept in a Location.
+  let query: string;
+  try {
+    query = toSearchParams(readAuthorizationParams(new URLSearchParams(await readBody(req)))).toString();
+  } catch (error) {
+    if (!(error instanceof AuthorizationError)) throw error;
+    return sendHtmlPage(res, 400, 'This sign-in link is not valid', `${error.error.description}. Go back to the application and try again.`);
+  }
+  if (query.length > MAX_AUTHORIZATION_QUERY) {
+    return sendHtmlPage(res, 400, 'This sign-in link is not valid', 'The authorization request is too large. Go back to the application and try again.');
+  }
+  sendEmpty(res, 303, { Location: `${ENDPOINTS.authorization}?${query}`, ...NO_STORE });
 };
 
 function routes(app: AppContext): Map<string, Route> {
