@@ -1,5 +1,6 @@
 import type { Metadata } from 'next';
 import type { ReactNode } from 'react';
+import { QueryProvider } from '@/components/query/query-provider';
 import { SiteHeader } from '@/components/site-header';
 import { getCurrentUser, getSignOutCsrfToken } from '@/lib/server/auth/current-user';
 import './globals.css';
@@ -20,7 +21,9 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
     <html lang="en">
       <body className="min-h-screen bg-slate-50 font-sans text-slate-800 antialiased">
         <SiteHeader user={user} signOutCsrf={signOutCsrf} />
-        <main className="mx-auto max-w-5xl px-4 py-8">{children}</main>
+        <main className="mx-auto max-w-6xl px-4 py-8">
+          <QueryProvider>{children}</QueryProvider>
+        </main>
       </body>
     </html>
   );

@@ -5,7 +5,7 @@ import { SignOutButton } from './sign-out-button';
 export function SiteHeader({ user, signOutCsrf }: { user: User | null; signOutCsrf: string | null }) {
   return (
     <header className="border-b border-slate-200 bg-white">
-      <div className="mx-auto flex max-w-5xl items-center justify-between px-4 py-3">
+      <div className="mx-auto flex max-w-6xl items-center justify-between px-4 py-3">
         <Link href="/" className="flex items-center gap-2 font-semibold text-slate-900">
           <span aria-hidden className="inline-block h-6 w-6 rounded bg-indigo-600" />
           Gatehouse

@@ -1,5 +1,4 @@
 import type { Metadata } from 'next';
-import Link from 'next/link';
 import { Card, EmptyState } from '@/components/ui/card';
 import { PageHeader } from '@/components/ui/page-header';
 import { requireAdmin } from '@/lib/server/auth/current-user';
@@ -24,12 +23,6 @@ export default async function AdminDashboardPage() {
   return (
     <div className="space-y-6">
       <PageHeader title="Administration" description="The state of this Gatehouse at a glance." />
-      <nav aria-label="Administration" className="flex gap-4 text-sm">
-        <Link href="/admin/workspaces" className="text-indigo-700 underline">Workspaces</Link>
-        <Link href="/admin/keys" className="text-indigo-700 underline">Signing keys</Link>
-        <Link href="/admin/audit" className="text-indigo-700 underline">Audit log</Link>
-        <Link href="/admin/diagnostics" className="text-indigo-700 underline">Sign-in diagnostics</Link>
-      </nav>
       <ul className="grid grid-cols-2 gap-4 sm:grid-cols-3" aria-label="Counts">
         {tiles.map(([label, value]) => (
           <li key={label} className="rounded-lg border border-slate-200 bg-white p-4 shadow-sm">
