@@ -1,6 +1,7 @@
 // Admin: workspaces — create (with field errors), rename, search, and the teams holding them.
 import { expect, test } from '@playwright/test';
 import { provisionUser, seedTeam } from '../fixtures/demo-server';
+import { screenshotAndAxe } from '../fixtures/page-checks';
 import { E2E_ADMIN_EMAIL, edgeHeaders } from '../fixtures/server-env';
 
 test('an admin creates, renames and finds workspaces; bad input keeps the form', async ({ browser }) => {
@@ -34,7 +35,7 @@ test('an admin creates, renames and finds workspaces; bad input keeps the form',
   await page.getByRole('button', { name: 'Search' }).click();
   await expect(page.getByTestId('workspace-row')).toHaveCount(1);
   await expect(page.getByTestId('workspace-row').getByLabel('Name')).toHaveValue('Docs (renamed)');
-  await page.screenshot({ path: 'e2e/.output/screenshots/admin-workspaces.png', fullPage: true });
+  await screenshotAndAxe(page, 'admin-workspaces');
   await context.close();
 });
 
