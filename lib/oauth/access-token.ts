@@ -2,7 +2,8 @@
 // `aud` the resource (RFC 8707) or the issuer, and a record per jti so
 // introspection and revocation can answer before expiry.
 import { randomUUID } from 'node:crypto';
-import { SignJWT, createLocalJWKSet, jwtVerify, type JWTPayload } from 'jose';
+import { createLocalJWKSet, jwtVerify, type JWK, type JWTPayload } from 'jose';
+import { signJwt } from './jwt-signing.ts';
 import type { OAuthContext } from './context.ts';
 import type { AccessTokenRecord, NewAccessToken, Reach } from './ports.ts';
 import { formatScope } from './scope.ts';
@@ -30,20 +31,22 @@ export async function signAccessToken(ctx: OAuthContext, input: MintAccessToken)
   const exp = iat + ctx.ttl.accessToken;
   const jti = randomUUID();
   const audience = input.resource ?? ctx.issuer;
-  const token = await new SignJWT({
-    client_id: input.clientId,
-    scope: formatScope(input.scope),
-    workspaces: input.reach.workspaces,
-    tools: input.reach.tools,
-  })
-    .setProtectedHeader({ alg: signer.alg, kid: signer.kid, typ: 'at+jwt' })
-    .setIssuer(ctx.issuer)
-    .setSubject(input.subject)
-    .setAudience(audience)
-    .setIssuedAt(iat)
-    .setExpirationTime(exp)
-    .setJti(jti)
-    .sign(signer.key);
+  const token = await signJwt(
+    { alg: signer.alg, kid: signer.kid, typ: 'at+jwt' },
+    {
+      iss: ctx.issuer,
+      sub: input.subject,
+      aud: audience,
+      iat,
+      exp,
+      jti,
+      client_id: input.clientId,
+      scope: formatScope(input.scope),
+      workspaces: input.reach.workspaces,
+      tools: input.reach.tools,
+    },
+    signer.key,
+  );
   const record: NewAccessToken = {
     jti,
     kind: input.kind,
@@ -61,19 +64,43 @@ export async function signAccessToken(ctx: OAuthContext, input: MintAccessToken)
 
 export type VerifiedAccessToken = JWTPayload & { jti: string; sub: string; client_id: string; scope?: string; workspaces?: string[]; tools?: string[] };
 
+/**
+ * Verified tokens, per context: a token's signature and claims never change, so
+ * a resource server introspecting the same token on every tool call pays for
+ * the signature check once. Expiry and the key still being published are
+ * checked on every use; revocation is the caller's lookup.
+ */
+const VERIFIED_CACHE_SIZE = 10_000;
+type Verification = { jwks: ReturnType<typeof createLocalJWKSet>; keys: JWK[]; verified: Map<string, VerifiedAccessToken> };
+const verifications = new WeakMap<OAuthContext, Verification>();
+
+function verificationFor(ctx: OAuthContext, keys: JWK[]): Verification {
+  let v = verifications.get(ctx);
+  // The key provider hands out the same list until the keys change; a change
+  // (a key retired) starts afresh, so nothing verified under a retired key survives it.
+  if (!v || v.keys !== keys) {
+    v = { jwks: createLocalJWKSet({ keys }), keys, verified: new Map() };
+    verifications.set(ctx, v);
+  }
+  return v;
+}
+
 /** Verifies one of our own JWTs (signature, issuer, typ, expiry); null when it is not one. */
 export async function verifyOwnAccessToken(ctx: OAuthContext, token: string, opts: { allowExpired?: boolean } = {}): Promise<VerifiedAccessToken | null> {
   if (token.split('.').length !== 3) return null;
-  try {
-    const jwks = createLocalJWKSet({ keys: await ctx.keys.getPublicKeys() });
-    const { payload } = await jwtVerify(token, jwks, {
-      issuer: ctx.issuer,
-      typ: 'at+jwt',
-      currentDate: opts.allowExpired ? new Date(0) : ctx.now(),
-      requiredClaims: ['jti', 'sub', 'exp', 'client_id'],
-    });
-    return payload as VerifiedAccessToken;
-  } catch {
-    return null;
+  const v = verificationFor(ctx, await ctx.keys.getPublicKeys());
+  let payload = v.verified.get(token);
+  if (!payload) {
+    try {
+      // Expiry is checked below, so a verified token can be remembered past "now".
+      const result = await jwtVerify(token, v.jwks, { issuer: ctx.issuer, typ: 'at+jwt', currentDate: new Date(0), requiredClaims: ['jti', 'sub', 'exp', 'client_id'] });
+      payload = result.payload as VerifiedAccessToken;
+    } catch {
+      return null;
+    }
+    if (v.verified.size >= VERIFIED_CACHE_SIZE) v.verified.delete(v.verified.keys().next().value!);
+    v.verified.set(token, payload);
   }
+  if (!opts.allowExpired && (payload.exp ?? 0) <= Math.floor(ctx.now().getTime() / 1000)) return null;
+  return payload;
 }

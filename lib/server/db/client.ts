@@ -5,6 +5,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
 import { PrismaPg } from '@prisma/adapter-pg';
+import type BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
 import { registerDbPoolCollector } from '../observability/hooks.ts';
 import { providerOf, sqliteFileOf, type DbProvider } from './url.ts';
@@ -17,19 +18,52 @@ export type Db = {
   prisma: PrismaDb;
   provider: DbProvider;
   url: string;
+  /**
+   * SQLite only: the very connection Prisma uses, for the prepared statements of
+   * the protocol's hot paths (lib/server/db/sqlite-hot-paths.ts). One connection
+   * per process, so their writes and Prisma's never wait on each other's locks.
+   */
+  sqlite: (() => Promise<BetterSqlite3.Database>) | null;
   close(): Promise<void>;
 };
+
+type AdapterFactory = PrismaBetterSqlite3;
+
+/** Prisma's SQLite adapter, remembering the better-sqlite3 connection it opens. */
+function capturingSqliteAdapter(inner: AdapterFactory): { factory: AdapterFactory; connection: () => BetterSqlite3.Database | null } {
+  let connection: BetterSqlite3.Database | null = null;
+  const factory = {
+    provider: inner.provider,
+    adapterName: inner.adapterName,
+    async connect() {
+      const adapter = await inner.connect();
+      // The adapter keeps its better-sqlite3 handle as `client` (@prisma/adapter-better-sqlite3).
+      connection = (adapter as unknown as { client: BetterSqlite3.Database }).client;
+      return adapter;
+    },
+    connectToShadowDb: () => inner.connectToShadowDb(),
+  } as unknown as AdapterFactory;
+  return { factory, connection: () => connection };
+}
 
 export function openDb(url: string): Db {
   const provider = providerOf(url);
   let prisma: PrismaDb;
+  let sqlite: Db['sqlite'] = null;
   if (provider === 'sqlite') {
     const file = sqliteFileOf(url);
     mkdirSync(path.dirname(file), { recursive: true });
     // WAL lets readers proceed during a write; busy_timeout makes concurrent
     // writers (several processes on one file) wait instead of failing.
-    const adapter = new PrismaBetterSqlite3({ url: file, timeout: 5000 });
-    prisma = new SqliteClient({ adapter });
+    const adapter = capturingSqliteAdapter(new PrismaBetterSqlite3({ url: file, timeout: 5000 }));
+    const client = new SqliteClient({ adapter: adapter.factory });
+    prisma = client;
+    sqlite = async () => {
+      if (!adapter.connection()) await client.$connect();
+      const connection = adapter.connection();
+      if (!connection) throw new Error('the SQLite connection did not open');
+      return connection;
+    };
   } else {
     const max = 10;
     // Fail fast instead of hanging when PostgreSQL stops answering on an open
@@ -40,7 +74,7 @@ export function openDb(url: string): Db {
     registerDbPoolCollector(() => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, max }));
     prisma = new PostgresClient({ adapter }) as unknown as PrismaDb;
   }
-  return { prisma, provider, url, close: () => prisma.$disconnect() };
+  return { prisma, provider, url, sqlite, close: () => prisma.$disconnect() };
 }
 
 const globalForDb = globalThis as unknown as { __gatehouseDb?: Db };

@@ -38,130 +38,9 @@ import { recordAudit, type AuditActor } from './audit.ts';
 import { insertClient, toClient } from './clients.ts';
 import { joinScope, parseList, splitScope } from './columns.ts';
 import type { Db } from './client.ts';
+import { accessColumns, clientColumns, refreshColumns, toAccess, toCode, toGrant, toPersonalToken, toRefresh, toTeamToken } from './oauth-rows.ts';
+import { LAST_USED_RESOLUTION_MS, sqliteHotPaths } from './sqlite-hot-paths.ts';
 import type { Prisma as PrismaNs } from './generated/sqlite/client.ts';
-
-type Prisma = Db['prisma'];
-type ClientRow = Awaited<ReturnType<Prisma['client']['findUniqueOrThrow']>>;
-type GrantRow = Awaited<ReturnType<Prisma['grant']['findUniqueOrThrow']>>;
-type CodeRow = Awaited<ReturnType<Prisma['authorizationCode']['findUniqueOrThrow']>>;
-type RefreshRow = Awaited<ReturnType<Prisma['refreshToken']['findUniqueOrThrow']>>;
-type AccessRow = Awaited<ReturnType<Prisma['accessToken']['findUniqueOrThrow']>>;
-type ClientUpdate = Parameters<Prisma['client']['update']>[0]['data'];
-
-// ---------------------------------------------------------------------------
-// Column codecs
-
-// ---------------------------------------------------------------------------
-// Rows → domain objects
-
-function toGrant(row: GrantRow): Grant {
-  return {
-    id: row.id,
-    userId: row.userId,
-    clientId: row.clientId,
-    scope: splitScope(row.scope),
-    resource: row.resource,
-    workspaceKeys: parseList(row.workspaceKeys, 'Grant.workspaceKeys'),
-    createdAt: row.createdAt,
-    revokedAt: row.revokedAt,
-  };
-}
-
-function toCode(row: CodeRow): AuthorizationCode {
-  return {
-    id: row.id,
-    grantId: row.grantId,
-    redirectUri: row.redirectUri,
-    codeChallenge: row.codeChallenge,
-    scope: splitScope(row.scope),
-    resource: row.resource,
-    expiresAt: row.expiresAt,
-    redeemedAt: row.redeemedAt,
-  };
-}
-
-function toRefresh(row: RefreshRow): RefreshToken {
-  return {
-    id: row.id,
-    grantId: row.grantId,
-    familyId: row.familyId,
-    parentId: row.parentId,
-    scope: splitScope(row.scope),
-    resource: row.resource,
-    expiresAt: row.expiresAt,
-    rotatedAt: row.rotatedAt,
-    revokedAt: row.revokedAt,
-    retryCipher: row.retryCipher,
-  };
-}
-
-function toAccess(row: AccessRow): AccessTokenRecord {
-  return {
-    jti: row.jti,
-    kind: row.kind as AccessTokenRecord['kind'],
-    grantId: row.grantId,
-    familyId: row.familyId,
-    clientId: row.clientId,
-    userId: row.userId,
-    kid: row.kid,
-    scope: splitScope(row.scope),
-    audience: row.audience,
-    expiresAt: row.expiresAt,
-    revokedAt: row.revokedAt,
-  };
-}
-
-/** The columns of a (partial) client, lists serialised; keys absent from `c` stay absent. */
-function clientColumns(c: Partial<Omit<OAuthClient, 'id' | 'clientId' | 'createdAt'>>): ClientUpdate {
-  const data: Record<string, unknown> = {};
-  const plain = [
-    'name',
-    'secretHash',
-    'tokenEndpointAuthMethod',
-    'scope',
-    'logoUri',
-    'clientUri',
-    'applicationType',
-    'source',
-    'registrationAccessTokenHash',
-    'canIntrospect',
-    'disabled',
-  ] as const;
-  for (const key of plain) if (c[key] !== undefined) data[key] = c[key];
-  if (c.redirectUris !== undefined) data.redirectUris = JSON.stringify(c.redirectUris);
-  if (c.grantTypes !== undefined) data.grantTypes = JSON.stringify(c.grantTypes);
-  if (c.responseTypes !== undefined) data.responseTypes = JSON.stringify(c.responseTypes);
-  if (c.metadata !== undefined) data.metadata = JSON.stringify(c.metadata);
-  return data as ClientUpdate;
-}
-
-function refreshColumns(token: NewRefreshToken) {
-  return {
-    id: token.id,
-    tokenHash: token.tokenHash,
-    grantId: token.grantId,
-    familyId: token.familyId,
-    parentId: token.parentId,
-    scope: joinScope(token.scope),
-    resource: token.resource,
-    expiresAt: token.expiresAt,
-  };
-}
-
-function accessColumns(token: NewAccessToken) {
-  return {
-    jti: token.jti,
-    kind: token.kind,
-    grantId: token.grantId,
-    familyId: token.familyId,
-    clientId: token.clientId,
-    userId: token.userId,
-    kid: token.kid,
-    scope: joinScope(token.scope),
-    audience: token.audience,
-    expiresAt: token.expiresAt,
-  };
-}
 
 type Tx = PrismaNs.TransactionClient;
 
@@ -183,9 +62,19 @@ function actorOf(event: SecurityEvent): AuditActor {
   return { type: 'system' };
 }
 
+/** "Last used" is kept to the minute (as on the SQLite hot paths). */
+function usedBefore(at: Date) {
+  return { OR: [{ lastUsedAt: null }, { lastUsedAt: { lt: new Date(at.getTime() - LAST_USED_RESOLUTION_MS) } }] };
+}
+
 // ---------------------------------------------------------------------------
 
+/** The Prisma store, with its hot paths as prepared statements on SQLite. */
 export function createOAuthStore(db: Db): OAuthStore {
+  return { ...createPrismaOAuthStore(db), ...sqliteHotPaths(db) };
+}
+
+function createPrismaOAuthStore(db: Db): OAuthStore {
   const { prisma } = db;
 
   return {
@@ -210,7 +99,7 @@ export function createOAuthStore(db: Db): OAuthStore {
     },
 
     async touchClient(id, at) {
-      await prisma.client.updateMany({ where: { id }, data: { lastUsedAt: at } });
+      await prisma.client.updateMany({ where: { id, ...usedBefore(at) }, data: { lastUsedAt: at } });
     },
 
     // -- catalogue -----------------------------------------------------------
@@ -278,7 +167,7 @@ export function createOAuthStore(db: Db): OAuthStore {
     },
 
     async touchGrant(id, at) {
-      await prisma.grant.updateMany({ where: { id }, data: { lastUsedAt: at } });
+      await prisma.grant.updateMany({ where: { id, ...usedBefore(at) }, data: { lastUsedAt: at } });
     },
 
     // -- authorization codes -------------------------------------------------
@@ -404,35 +293,16 @@ export function createOAuthStore(db: Db): OAuthStore {
 
     async findPersonalToken(tokenHash): Promise<PersonalTokenRecord | null> {
       const row = await prisma.personalToken.findUnique({ where: { tokenHash } });
-      if (!row) return null;
-      return {
-        id: row.id,
-        name: row.name,
-        userId: row.userId,
-        workspaceKeys: parseList(row.workspaceKeys, 'PersonalToken.workspaceKeys'),
-        tools: parseList(row.tools, 'PersonalToken.tools'),
-        expiresAt: row.expiresAt,
-        revokedAt: row.revokedAt,
-      };
+      return row && toPersonalToken(row);
     },
 
     async touchPersonalToken(id, at) {
-      await prisma.personalToken.updateMany({ where: { id }, data: { lastUsedAt: at } });
+      await prisma.personalToken.updateMany({ where: { id, ...usedBefore(at) }, data: { lastUsedAt: at } });
     },
 
     async findTeamByTokenHash(tokenHash): Promise<TeamTokenRecord | null> {
       const row = await prisma.team.findUnique({ where: { tokenHash } });
-      // A hash without a jti is a half-written rotation: no valid token.
-      if (!row || row.activeJti === null) return null;
-      return {
-        teamId: row.id,
-        name: row.name,
-        ownerId: row.ownerId,
-        activeJti: row.activeJti,
-        active: row.active,
-        tools: row.tools === null ? null : parseList(row.tools, 'Team.tools'),
-        tokenIssuedAt: row.tokenIssuedAt,
-      };
+      return row && toTeamToken(row);
     },
 
     // -- audit -------------------------------------------------------------------

@@ -13,6 +13,8 @@ export function createKeyProvider(db: Db, secret: string, now: () => number = Da
   const sealKey = sealKeyFor(secret);
   const privateKeys = new Map<string, Promise<Signer>>();
   let cache: { at: number; keys: Promise<StoredSigningKey[]> } | null = null;
+  // The same JWKS list while the keys are unchanged, so verifiers can cache on it.
+  let published: { from: Promise<StoredSigningKey[]>; signature: string; keys: JWK[] } | null = null;
 
   function keys(): Promise<StoredSigningKey[]> {
     if (!cache || now() - cache.at > REFRESH_MS) {
@@ -36,7 +38,14 @@ export function createKeyProvider(db: Db, secret: string, now: () => number = Da
       return loaded;
     },
     async getPublicKeys(): Promise<JWK[]> {
-      return toJwks(await keys()).keys;
+      const from = keys();
+      const stored = await from;
+      if (published?.from !== from) {
+        const jwks = toJwks(stored).keys;
+        const signature = JSON.stringify(jwks);
+        published = { from, signature, keys: published?.signature === signature ? published.keys : jwks };
+      }
+      return published.keys;
     },
     invalidate() {
       cache = null;

@@ -1,0 +1,229 @@
+// The OAuth store's hot paths on SQLite as prepared statements on Prisma's own
+// connection: token, introspection and revocation requests run a handful of
+// indexed lookups each, and Prisma's per-query overhead would be most of their
+// cost. Same tables, same column formats, same semantics as the Prisma store
+// in oauth-store.ts (the integration tests run both against one suite).
+//
+// Atomicity: better-sqlite3 is synchronous, so a consume-and-store written as
+// one `transaction()` runs without any other statement in between, in this
+// process; across processes SQLite's write lock serialises it. Statements wait
+// until no Prisma interactive transaction is open on the shared connection, and
+// then run in the same tick as that check, so they never land inside one.
+import type BetterSqlite3 from 'better-sqlite3';
+import type { OAuthStore, ScopeDefinition } from '../../oauth/ports.ts';
+import { toClient } from './clients.ts';
+import { parseList, splitScope } from './columns.ts';
+import type { Db } from './client.ts';
+import {
+  accessColumns,
+  refreshColumns,
+  toAccess,
+  toCode,
+  toGrant,
+  toPersonalToken,
+  toRefresh,
+  toTeamToken,
+  type AccessRow,
+  type ClientRow,
+  type CodeRow,
+  type GrantRow,
+  type PersonalTokenRow,
+  type RefreshRow,
+  type TeamRow,
+} from './oauth-rows.ts';
+
+/** Prisma's SQLite DateTime text: ISO 8601 with an explicit UTC offset. */
+export function sqliteTime(at: Date): string {
+  return at.toISOString().replace('Z', '+00:00');
+}
+
+/** "Last used" is kept to the minute: a token used 1,000 times a second writes once a minute. */
+export const LAST_USED_RESOLUTION_MS = 60_000;
+
+type Raw = Record<string, unknown>;
+
+/** Unique violations carry Prisma's code, so callers handle one shape whichever path stored the row. */
+function asPrismaError(error: unknown): unknown {
+  const code = (error as { code?: unknown }).code;
+  if (code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
+    return Object.assign(new Error(`Unique constraint failed: ${(error as Error).message}`), { code: 'P2002', cause: error });
+  }
+  return error;
+}
+
+/** A raw row in the shape Prisma returns (Dates and booleans), for the shared row codecs. */
+function typed<T>(row: Raw | undefined, dates: readonly string[], booleans: readonly string[] = []): T | null {
+  if (!row) return null;
+  const out: Raw = { ...row };
+  for (const key of dates) out[key] = row[key] == null ? null : new Date(row[key] as string);
+  for (const key of booleans) out[key] = row[key] === 1;
+  return out as T;
+}
+
+const CLIENT_DATES = ['lastUsedAt', 'secretRotatedAt', 'createdAt', 'updatedAt'];
+const GRANT_DATES = ['createdAt', 'lastUsedAt', 'revokedAt'];
+const CODE_DATES = ['expiresAt', 'redeemedAt', 'createdAt'];
+const REFRESH_DATES = ['expiresAt', 'rotatedAt', 'revokedAt', 'lastUsedAt', 'createdAt'];
+const ACCESS_DATES = ['expiresAt', 'revokedAt', 'createdAt'];
+
+function prepare(connection: BetterSqlite3.Database) {
+  const sql = (text: string) => connection.prepare(text).safeIntegers(false);
+  return {
+    clientByClientId: sql('SELECT * FROM "Client" WHERE "clientId" = ?'),
+    touchClient: sql('UPDATE "Client" SET "lastUsedAt" = ? WHERE "id" = ? AND ("lastUsedAt" IS NULL OR "lastUsedAt" < ?)'),
+    scopes: sql('SELECT "name", "description", "tools", "isDefault" FROM "Scope" ORDER BY "name"'),
+    resourceServers: sql('SELECT "url", "name", "scopes" FROM "ResourceServer" ORDER BY "url"'),
+    grantById: sql('SELECT * FROM "Grant" WHERE "id" = ?'),
+    touchGrant: sql('UPDATE "Grant" SET "lastUsedAt" = ? WHERE "id" = ? AND ("lastUsedAt" IS NULL OR "lastUsedAt" < ?)'),
+    codeByHash: sql('SELECT * FROM "AuthorizationCode" WHERE "codeHash" = ?'),
+    redeemCode: sql('UPDATE "AuthorizationCode" SET "redeemedAt" = ? WHERE "id" = ? AND "redeemedAt" IS NULL'),
+    refreshByHash: sql('SELECT * FROM "RefreshToken" WHERE "tokenHash" = ?'),
+    rotateRefresh: sql('UPDATE "RefreshToken" SET "rotatedAt" = ?, "lastUsedAt" = ?, "retryCipher" = ? WHERE "id" = ? AND "rotatedAt" IS NULL AND "revokedAt" IS NULL'),
+    insertRefresh: sql(
+      'INSERT INTO "RefreshToken" ("id", "tokenHash", "grantId", "familyId", "parentId", "scope", "resource", "expiresAt", "createdAt") VALUES (@id, @tokenHash, @grantId, @familyId, @parentId, @scope, @resource, @expiresAt, @createdAt)',
+    ),
+    revokeFamilyRefresh: sql('UPDATE "RefreshToken" SET "revokedAt" = ?, "revokedReason" = ? WHERE "familyId" = ? AND "revokedAt" IS NULL'),
+    revokeFamilyAccess: sql('UPDATE "AccessToken" SET "revokedAt" = ? WHERE "familyId" = ? AND "revokedAt" IS NULL'),
+    insertAccess: sql(
+      'INSERT INTO "AccessToken" ("jti", "kind", "grantId", "familyId", "clientId", "userId", "kid", "scope", "audience", "expiresAt", "createdAt") VALUES (@jti, @kind, @grantId, @familyId, @clientId, @userId, @kid, @scope, @audience, @expiresAt, @createdAt)',
+    ),
+    accessByJti: sql('SELECT * FROM "AccessToken" WHERE "jti" = ?'),
+    revokeAccess: sql('UPDATE "AccessToken" SET "revokedAt" = ? WHERE "jti" = ? AND "revokedAt" IS NULL'),
+    userWorkspaces: sql(
+      `SELECT DISTINCT w."key" FROM "Workspace" w
+         JOIN "TeamWorkspaceAssignment" a ON a."workspaceId" = w."id"
+         JOIN "Team" t ON t."id" = a."teamId" AND t."active" = 1
+         JOIN "TeamMembership" m ON m."teamId" = t."id" AND m."userId" = ?
+       ORDER BY w."key"`,
+    ).pluck(),
+    teamWorkspaces: sql(
+      `SELECT w."key" FROM "Workspace" w
+         JOIN "TeamWorkspaceAssignment" a ON a."workspaceId" = w."id"
+         JOIN "Team" t ON t."id" = a."teamId" AND t."active" = 1
+       WHERE a."teamId" = ? ORDER BY w."key"`,
+    ).pluck(),
+    userDisabled: sql('SELECT "disabled" FROM "User" WHERE "id" = ?').pluck(),
+    personalByHash: sql('SELECT * FROM "PersonalToken" WHERE "tokenHash" = ?'),
+    touchPersonal: sql('UPDATE "PersonalToken" SET "lastUsedAt" = ? WHERE "id" = ? AND ("lastUsedAt" IS NULL OR "lastUsedAt" < ?)'),
+    teamByTokenHash: sql('SELECT * FROM "Team" WHERE "tokenHash" = ?'),
+  };
+}
+
+type Statements = ReturnType<typeof prepare>;
+
+function accessParams(token: Parameters<OAuthStore['insertAccessToken']>[0], at: Date) {
+  const c = accessColumns(token);
+  return { ...c, expiresAt: sqliteTime(c.expiresAt), createdAt: sqliteTime(at) };
+}
+
+function refreshParams(token: Parameters<OAuthStore['insertRefreshToken']>[0], at: Date) {
+  const c = refreshColumns(token);
+  return { ...c, expiresAt: sqliteTime(c.expiresAt), createdAt: sqliteTime(at) };
+}
+
+/** The hot-path methods of the OAuth store, or null when the database is not SQLite. */
+export function sqliteHotPaths(db: Db): Partial<OAuthStore> | null {
+  const open = db.sqlite;
+  if (!open) return null;
+  let state: { connection: BetterSqlite3.Database; statements: Statements } | null = null;
+
+  /** Runs `fn` once no Prisma transaction is open, in the same tick as that check. */
+  async function run<T>(fn: (s: Statements, connection: BetterSqlite3.Database) => T): Promise<T> {
+    if (!state) {
+      const connection = await open!();
+      state ??= { connection, statements: prepare(connection) };
+    }
+    while (state.connection.inTransaction) await new Promise((resolve) => setImmediate(resolve));
+    try {
+      return fn(state.statements, state.connection);
+    } catch (error) {
+      throw asPrismaError(error);
+    }
+  }
+
+  const touch = (statement: keyof Statements) => (id: string, at: Date) =>
+    run((s) => {
+      s[statement].run(sqliteTime(at), id, sqliteTime(new Date(at.getTime() - LAST_USED_RESOLUTION_MS)));
+    });
+
+  return {
+    findClient: (clientId) => run((s) => {
+      const row = typed<ClientRow>(s.clientByClientId.get(clientId) as Raw | undefined, CLIENT_DATES, ['canIntrospect', 'disabled']);
+      return row && toClient(row);
+    }),
+    touchClient: touch('touchClient'),
+
+    listScopes: () => run((s) =>
+      (s.scopes.all() as { name: string; description: string; tools: string; isDefault: number }[]).map(
+        (r): ScopeDefinition => ({ name: r.name, description: r.description, tools: parseList(r.tools, 'Scope.tools'), isDefault: r.isDefault === 1 }),
+      ),
+    ),
+    listResourceServers: () => run((s) => (s.resourceServers.all() as { url: string; name: string; scopes: string }[]).map((r) => ({ url: r.url, name: r.name, scopes: splitScope(r.scopes) }))),
+
+    findGrant: (id) => run((s) => {
+      const row = typed<GrantRow>(s.grantById.get(id) as Raw | undefined, GRANT_DATES);
+      return row && toGrant(row);
+    }),
+    touchGrant: touch('touchGrant'),
+
+    findAuthorizationCode: (codeHash) => run((s) => {
+      const row = typed<CodeRow>(s.codeByHash.get(codeHash) as Raw | undefined, CODE_DATES);
+      return row && toCode(row);
+    }),
+    redeemAuthorizationCode: (codeId, at, issued) => run((s, connection) =>
+      connection.transaction(() => {
+        if (s.redeemCode.run(sqliteTime(at), codeId).changes !== 1) return 'already_redeemed' as const;
+        s.insertAccess.run(accessParams(issued.accessToken, at));
+        if (issued.refreshToken) s.insertRefresh.run(refreshParams(issued.refreshToken, at));
+        return 'redeemed' as const;
+      }).immediate(),
+    ),
+
+    findRefreshToken: (tokenHash) => run((s) => {
+      const row = typed<RefreshRow>(s.refreshByHash.get(tokenHash) as Raw | undefined, REFRESH_DATES);
+      return row && toRefresh(row);
+    }),
+    insertRefreshToken: (token) => run((s) => {
+      s.insertRefresh.run(refreshParams(token, new Date()));
+    }),
+    rotateRefreshToken: (tokenId, at, retryCipher, issued) => run((s, connection) =>
+      connection.transaction(() => {
+        if (s.rotateRefresh.run(sqliteTime(at), sqliteTime(at), retryCipher, tokenId).changes !== 1) return 'already_rotated' as const;
+        s.insertAccess.run(accessParams(issued.accessToken, at));
+        if (issued.refreshToken) s.insertRefresh.run(refreshParams(issued.refreshToken, at));
+        return 'rotated' as const;
+      }).immediate(),
+    ),
+    revokeFamily: (familyId, reason, at) => run((s, connection) => {
+      connection.transaction(() => {
+        s.revokeFamilyRefresh.run(sqliteTime(at), reason, familyId);
+        s.revokeFamilyAccess.run(sqliteTime(at), familyId);
+      }).immediate();
+    }),
+
+    insertAccessToken: (token) => run((s) => {
+      s.insertAccess.run(accessParams(token, new Date()));
+    }),
+    findAccessToken: (jti) => run((s) => {
+      const row = typed<AccessRow>(s.accessByJti.get(jti) as Raw | undefined, ACCESS_DATES);
+      return row && toAccess(row);
+    }),
+    revokeAccessToken: (jti, at) => run((s) => {
+      s.revokeAccess.run(sqliteTime(at), jti);
+    }),
+
+    listUserWorkspaces: (userId) => run((s) => s.userWorkspaces.all(userId) as string[]),
+    listTeamWorkspaces: (teamId) => run((s) => s.teamWorkspaces.all(teamId) as string[]),
+    isUserActive: (userId) => run((s) => s.userDisabled.get(userId) === 0),
+
+    findPersonalToken: (tokenHash) => run((s) => {
+      const row = typed<PersonalTokenRow>(s.personalByHash.get(tokenHash) as Raw | undefined, ['expiresAt', 'lastUsedAt', 'revokedAt', 'createdAt']);
+      return row && toPersonalToken(row);
+    }),
+    touchPersonalToken: touch('touchPersonal'),
+    findTeamByTokenHash: (tokenHash) => run((s) => {
+      const row = typed<TeamRow>(s.teamByTokenHash.get(tokenHash) as Raw | undefined, ['tokenIssuedAt', 'tokenLastUsedAt', 'createdAt', 'updatedAt'], ['active']);
+      return row && toTeamToken(row);
+    }),
+  };
+}
