@@ -100,7 +100,7 @@ export function AuthFailureChart({ series }: { series: AuthFailureSeries }) {
               </li>
             ))}
           </ul>
-          <details className="mt-3 text-sm">
+          <details key={series.range} className="mt-3 text-sm">
             <summary className="cursor-pointer text-indigo-700">Show the data as a table</summary>
             <div className="mt-2 overflow-x-auto">
               <table className="w-full text-left text-xs" aria-label={`Authentication failures by reason, ${rangeLabel}`}>

@@ -7,8 +7,9 @@ const primary = 'rounded-md bg-indigo-600 px-4 py-2 text-sm font-medium text-whi
 const secondary = 'rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm font-medium text-slate-800 hover:bg-slate-50 disabled:opacity-60';
 const danger = 'rounded-md bg-red-700 px-3 py-1.5 text-sm font-medium text-white hover:bg-red-800 disabled:opacity-60';
 
-function Result({ result }: { result: TKeyActionResult | null }) {
-  return result ? <p role="status" className={`w-full text-sm ${result.ok ? 'text-emerald-700' : 'text-red-700'}`}>{result.message}</p> : null;
+function Result({ result, compact }: { result: TKeyActionResult | null; compact?: boolean }) {
+  if (!result) return null;
+  return <p role="status" className={`${compact ? 'max-w-[14rem] text-right text-xs' : 'w-full text-sm'} ${result.ok ? 'text-emerald-700' : 'text-red-700'}`}>{result.message}</p>;
 }
 
 /** Starting a rotation: publish a key first (staged), or switch at once after a confirmation. */
@@ -43,7 +44,7 @@ export function KeyRowActions({ kid, status, liveTokens, retiresAt }: { kid: str
   const [confirm, setConfirm] = useState<'activate' | 'retire' | null>(null);
   const shortKid = `${kid.slice(0, 12)}…`;
   useEffect(() => setConfirm(null), [activated, retired]);
-  if (status !== 'pending' && status !== 'retiring') return <Result result={activated ?? retired} />;
+  if (status !== 'pending' && status !== 'retiring') return <Result result={activated ?? retired} compact />;
   return (
     <div className="flex flex-col items-end gap-2">
       {confirm === 'activate' ? (
@@ -82,7 +83,7 @@ export function KeyRowActions({ kid, status, liveTokens, retiresAt }: { kid: str
           </button>
         </span>
       )}
-      <Result result={activated ?? retired} />
+      <Result result={activated ?? retired} compact />
     </div>
   );
 }

@@ -54,7 +54,6 @@ export default async function SigningKeysPage() {
             <thead className="text-slate-500">
               <tr>
                 <th scope="col" className="py-1 pr-3 font-medium">Key id</th>
-                <th scope="col" className="py-1 pr-3 font-medium">Algorithm</th>
                 <th scope="col" className="py-1 pr-3 font-medium">Status</th>
                 <th scope="col" className="py-1 pr-3 font-medium">Created</th>
                 <th scope="col" className="py-1 pr-3 font-medium">Signing since</th>
@@ -70,13 +69,15 @@ export default async function SigningKeysPage() {
                 const liveTokens = live.get(k.kid) ?? 0;
                 return (
                   <tr key={k.kid} className="border-t border-slate-100 align-top" data-testid="key-row" data-kid={k.kid} data-status={k.status}>
-                    <td className="py-2 pr-3 font-mono text-xs" title={k.kid}>{k.kid.slice(0, 16)}…</td>
-                    <td className="py-2 pr-3">{k.alg}</td>
+                    <td className="py-2 pr-3">
+                      <span className="block font-mono text-xs" title={k.kid}>{k.kid.slice(0, 16)}…</span>
+                      <span className="text-xs text-slate-600">{k.alg}</span>
+                    </td>
                     <td className="py-2 pr-3 whitespace-nowrap"><span className={`rounded px-2 py-0.5 text-xs font-medium ${STATUS_STYLE[k.status] ?? ''}`}>{STATUS_LABEL[k.status] ?? k.status}</span></td>
-                    <td className="py-2 pr-3 whitespace-nowrap text-slate-600">{when(k.createdAt)}</td>
-                    <td className="py-2 pr-3 whitespace-nowrap text-slate-600">{when(k.activatedAt)}</td>
-                    <td className="py-2 pr-3 whitespace-nowrap text-slate-600">{when(k.retiringAt)}</td>
-                    <td className="py-2 pr-3 whitespace-nowrap text-slate-600">{k.status === 'retired' ? when(k.retiredAt) : when(due)}</td>
+                    <td className="py-2 pr-3 whitespace-nowrap text-xs text-slate-600">{when(k.createdAt)}</td>
+                    <td className="py-2 pr-3 whitespace-nowrap text-xs text-slate-600">{when(k.activatedAt)}</td>
+                    <td className="py-2 pr-3 whitespace-nowrap text-xs text-slate-600">{when(k.retiringAt)}</td>
+                    <td className="py-2 pr-3 whitespace-nowrap text-xs text-slate-600">{k.status === 'retired' ? when(k.retiredAt) : when(due)}</td>
                     <td className="py-2 pr-3" data-testid="live-tokens">{liveTokens.toLocaleString('en')}</td>
                     <td className="py-2 text-right">
                       <KeyRowActions kid={k.kid} status={k.status} liveTokens={liveTokens} retiresAt={due?.toISOString() ?? null} />
