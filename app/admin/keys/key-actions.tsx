@@ -9,7 +9,7 @@ const danger = 'rounded-md bg-red-700 px-3 py-1.5 text-sm font-medium text-white
 
 function Result({ result, compact }: { result: TKeyActionResult | null; compact?: boolean }) {
   if (!result) return null;
-  return <p role="status" className={`${compact ? 'max-w-[14rem] text-right text-xs' : 'w-full text-sm'} ${result.ok ? 'text-emerald-700' : 'text-red-700'}`}>{result.message}</p>;
+  return <p role="status" className={`${compact ? 'max-w-[12rem] text-right text-xs' : 'w-full text-sm'} ${result.ok ? 'text-emerald-700' : 'text-red-700'}`}>{result.message}</p>;
 }
 
 /** Starting a rotation: publish a key first (staged), or switch at once after a confirmation. */
@@ -78,7 +78,7 @@ export function KeyRowActions({ kid, status, liveTokens, retiresAt }: { kid: str
           {status === 'pending' ? (
             <button type="button" onClick={() => setConfirm('activate')} className={secondary}>Make signer</button>
           ) : null}
-          <button type="button" onClick={() => setConfirm('retire')} className="rounded-md border border-red-300 px-3 py-1.5 text-sm text-red-700 hover:bg-red-50">
+          <button type="button" onClick={() => setConfirm('retire')} className="rounded-md border border-red-300 px-3 py-1.5 text-sm whitespace-nowrap text-red-700 hover:bg-red-50">
             {status === 'pending' ? 'Discard' : 'Retire now'}
           </button>
         </span>

@@ -33,7 +33,16 @@ export default async function SigningKeysPage() {
   // Reading the page also records the retirements that are due.
   if ((await retireExpiredSigningKeys(db, ttl, { type: 'system', label: 'key retirement' })).length) invalidateCached(db, 'signing-keys');
   const [keys, live] = await Promise.all([listSigningKeys(db), countLiveAccessTokensByKid(db)]);
-  const when = (d: Date | null) => (d ? d.toISOString().replace('T', ' ').slice(0, 16) : '—');
+  // Date over time, so the table fits beside the navigation without scrolling.
+  const when = (d: Date | null) =>
+    d ? (
+      <time dateTime={d.toISOString()}>
+        <span className="block">{d.toISOString().slice(0, 10)}</span>
+        {d.toISOString().slice(11, 16)} UTC
+      </time>
+    ) : (
+      '—'
+    );
   return (
     <div className="space-y-6">
       <PageHeader
@@ -74,10 +83,10 @@ export default async function SigningKeysPage() {
                       <span className="text-xs text-slate-600">{k.alg}</span>
                     </td>
                     <td className="py-2 pr-3 whitespace-nowrap"><span className={`rounded px-2 py-0.5 text-xs font-medium ${STATUS_STYLE[k.status] ?? ''}`}>{STATUS_LABEL[k.status] ?? k.status}</span></td>
-                    <td className="py-2 pr-3 whitespace-nowrap text-xs text-slate-600">{when(k.createdAt)}</td>
-                    <td className="py-2 pr-3 whitespace-nowrap text-xs text-slate-600">{when(k.activatedAt)}</td>
-                    <td className="py-2 pr-3 whitespace-nowrap text-xs text-slate-600">{when(k.retiringAt)}</td>
-                    <td className="py-2 pr-3 whitespace-nowrap text-xs text-slate-600">{k.status === 'retired' ? when(k.retiredAt) : when(due)}</td>
+                    <td className="py-2 pr-3 text-xs whitespace-nowrap text-slate-600">{when(k.createdAt)}</td>
+                    <td className="py-2 pr-3 text-xs whitespace-nowrap text-slate-600">{when(k.activatedAt)}</td>
+                    <td className="py-2 pr-3 text-xs whitespace-nowrap text-slate-600">{when(k.retiringAt)}</td>
+                    <td className="py-2 pr-3 text-xs whitespace-nowrap text-slate-600">{k.status === 'retired' ? when(k.retiredAt) : when(due)}</td>
                     <td className="py-2 pr-3" data-testid="live-tokens">{liveTokens.toLocaleString('en')}</td>
                     <td className="py-2 text-right">
                       <KeyRowActions kid={k.kid} status={k.status} liveTokens={liveTokens} retiresAt={due?.toISOString() ?? null} />
