@@ -5,7 +5,7 @@ import { revalidatePath } from 'next/cache';
 import { z } from 'zod';
 import { requireUser } from '@/lib/server/auth/current-user';
 import { getAppContext } from '@/lib/server/context';
-import { revokeGrantOfUser } from '@/lib/server/db/grants';
+import { revokeGrantOfUser, setGrantWorkspacesOfUser } from '@/lib/server/db/grants';
 import { revokePersonalTokenOfUser } from '@/lib/server/db/personal-tokens';
 import { getOAuthContext } from '@/lib/server/oauth/provider';
 import { createPersonalToken, type CreatePersonalTokenResult } from '@/lib/server/tokens/create-personal-token';
@@ -46,4 +46,20 @@ export async function revokePersonalTokenAction(_previous: TActionResult | null,
   const revoked = await revokePersonalTokenOfUser(getAppContext().db, user.id, parsed.data.tokenId);
   revalidatePath('/account');
   return revoked ? { ok: true, message: 'Token revoked.' } : { ok: false, message: 'That token was already revoked.' };
+}
+
+const ZGrantWorkspacesSchema = z.object({ grantId: z.string().min(1).max(100), workspaces: z.array(z.string().min(1).max(100)).max(200) });
+
+/** Changes what a grant shares; only among the user's workspaces now, as on the consent page. */
+export async function setGrantWorkspacesAction(_previous: TActionResult | null, form: FormData): Promise<TActionResult> {
+  const user = await requireUser();
+  const parsed = ZGrantWorkspacesSchema.safeParse({ grantId: form.get('grantId'), workspaces: form.getAll('workspace').map(String) });
+  if (!parsed.success) return { ok: false, message: 'That access could not be found.' };
+  const app = getAppContext();
+  const mine = new Set(await getOAuthContext(app).store.listUserWorkspaces(user.id));
+  const chosen = [...new Set(parsed.data.workspaces)];
+  if (chosen.some((key) => !mine.has(key))) return { ok: false, message: 'You can only share workspaces you have.' };
+  const changed = await setGrantWorkspacesOfUser(app.db, user.id, parsed.data.grantId, chosen.sort());
+  revalidatePath('/account');
+  return changed ? { ok: true, message: 'Shared workspaces saved.' } : { ok: false, message: 'That access was revoked meanwhile.' };
 }

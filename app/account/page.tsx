@@ -8,6 +8,7 @@ import { listLivePersonalTokensOfUser } from '@/lib/server/db/personal-tokens';
 import { describeWorkspaces } from '@/lib/server/db/users';
 import { getOAuthContext } from '@/lib/server/oauth/provider';
 import { CreateTokenForm } from './create-token-form';
+import { GrantWorkspaces } from './grant-workspaces-form';
 import { RevokeGrantButton, RevokeTokenButton } from './revoke-buttons';
 
 export const metadata: Metadata = { title: 'Your account' };
@@ -20,7 +21,12 @@ export default async function AccountPage() {
     listLivePersonalTokensOfUser(app.db, user.id),
     getOAuthContext(app).store.listUserWorkspaces(user.id),
   ]);
-  const workspaces = await describeWorkspaces(app.db, workspaceKeys);
+  const current = new Set(workspaceKeys);
+  const [workspaces, sharedNames] = await Promise.all([
+    describeWorkspaces(app.db, workspaceKeys),
+    describeWorkspaces(app.db, [...new Set(grants.flatMap((g) => g.workspaceKeys))]),
+  ]);
+  const nameOf = new Map(sharedNames.map((w) => [w.key, w.name]));
   const day = (d: Date | null) => (d ? d.toISOString().slice(0, 10) : 'never');
   const rows: [string, string][] = [
     ['Email', user.email],
@@ -52,7 +58,7 @@ export default async function AccountPage() {
                 <tr>
                   <th scope="col" className="py-1 font-medium">Application</th>
                   <th scope="col" className="py-1 font-medium">May</th>
-                  <th scope="col" className="py-1 font-medium">Workspaces</th>
+                  <th scope="col" className="py-1 font-medium">Shared workspaces</th>
                   <th scope="col" className="py-1 font-medium">Allowed</th>
                   <th scope="col" className="py-1 font-medium">Last used</th>
                   <th scope="col" className="py-1"><span className="sr-only">Actions</span></th>
@@ -68,7 +74,14 @@ export default async function AccountPage() {
                       {g.resource ? <span className="block break-all text-xs text-slate-500">for {g.resource}</span> : null}
                     </td>
                     <td className="py-2 font-mono text-xs">{g.scope.join(' ') || '—'}</td>
-                    <td className="py-2 text-xs">{g.workspaceKeys.join(', ') || 'none'}</td>
+                    <td className="py-2">
+                      <GrantWorkspaces
+                        grantId={g.id}
+                        clientName={g.clientName}
+                        shared={g.workspaceKeys.map((key) => ({ key, name: nameOf.get(key) ?? key, current: current.has(key) }))}
+                        mine={workspaces}
+                      />
+                    </td>
                     <td className="py-2 whitespace-nowrap text-slate-600">{day(g.createdAt)}</td>
                     <td className="py-2 whitespace-nowrap text-slate-600">{day(g.lastUsedAt)}</td>
                     <td className="py-2 text-right"><RevokeGrantButton grantId={g.id} clientName={g.clientName} /></td>

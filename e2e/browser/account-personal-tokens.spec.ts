@@ -38,8 +38,8 @@ test('a user creates a personal token, uses it, and revokes it', async ({ browse
     (await (await api.post('/oauth/introspect', { form: { token }, headers: { Authorization: basicAuthorization(rs.client_id, rs.client_secret) } })).json()) as Record<string, unknown>;
   expect(await introspect()).toMatchObject({ active: true, sub: userId, token_kind: 'personal_token', workspaces: [workspace], tools: ['list_documents', 'read_document'] });
 
-  page.once('dialog', (dialog) => dialog.accept());
-  await page.getByTestId('token-row').filter({ hasText: 'laptop' }).getByRole('button', { name: 'Revoke' }).click();
+  await page.getByTestId('token-row').filter({ hasText: 'laptop' }).getByRole('button', { name: 'Revoke laptop' }).click();
+  await page.getByRole('button', { name: 'Confirm revoke' }).click();
   await expect(page.getByTestId('token-row')).toHaveCount(0);
   expect(await introspect()).toEqual({ active: false });
   await context.close();

@@ -1,6 +1,7 @@
 // The sign-in diagnostics page (SPEC §5): what the edge said about this request,
 // and the sign-out chain Gatehouse will follow.
 import { expect, test } from '@playwright/test';
+import { screenshotAndAxe } from '../fixtures/page-checks';
 import { E2E_ADMIN_EMAIL, E2E_BASE_URL, edgeHeaders } from '../fixtures/server-env';
 
 test('an admin sees the edge verdict for their own request and the sign-out chain', async ({ browser }) => {
@@ -14,7 +15,7 @@ test('an admin sees the edge verdict for their own request and the sign-out chai
   expect(url.origin + url.pathname).toBe('https://gate.example.com/oauth2/sign_out');
   expect(new URL(url.searchParams.get('rd')!).searchParams.get('logout_uri')).toBe(`${E2E_BASE_URL}/signed-out`);
   await expect(page.getByText('No problems found.')).toBeVisible();
-  await page.screenshot({ path: 'e2e/.output/screenshots/admin-diagnostics.png', fullPage: true });
+  await screenshotAndAxe(page, 'admin-diagnostics');
   await context.close();
 });
 

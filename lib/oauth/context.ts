@@ -8,7 +8,7 @@ export type Signer = { kid: string; alg: string; key: CryptoKey };
 export interface KeyProvider {
   /** The key that signs now. */
   getSigner(): Promise<Signer>;
-  /** Every published public key (active and retiring), for JWKS and for verifying our own tokens. */
+  /** Every published public key (pending, active and retiring), for JWKS and for verifying our own tokens. */
   getPublicKeys(): Promise<JWK[]>;
 }
 

@@ -130,7 +130,7 @@ describe.concurrent.each(providers)('gatehouse CLI on %s', (provider: Provider) 
     if (secretFile) expect(await readFile(secretFile, 'utf8')).toBe(secretBefore);
   });
 
-  it('keys list, rotate and retire; private keys are sealed at rest', { timeout: TIMEOUT }, async (ctx) => {
+  it('keys list, rotate (at once or staged), activate and retire; private keys are sealed at rest', { timeout: TIMEOUT }, async (ctx) => {
     const { expect } = ctx;
     const { env, db } = await setup(ctx, { migrated: true });
 
@@ -157,14 +157,28 @@ describe.concurrent.each(providers)('gatehouse CLI on %s', (provider: Provider) 
     expect(rows2.find((r) => r.startsWith(`${newKid} `))).toMatch(/\sactive\s/);
     expect(rows2.find((r) => r.startsWith(`${oldKid} `))).toMatch(/\sretiring\s/);
 
-    // Retiring keys stay published for an access-token lifetime: with 1 second, once that second has passed, the old key goes.
-    await sleep(Math.max(0, rotatedAt + 1200 - Date.now()));
+    // Retiring keys stay published for an access-token lifetime (and the 5 s an
+    // instance may keep a cached signer): with 1 second, once those have passed, the old key goes.
+    await sleep(Math.max(0, rotatedAt + 6200 - Date.now()));
     const retire = await runCli(['keys', 'retire'], env({ GATEHOUSE_ACCESS_TOKEN_TTL: '1' }));
     expect(retire.code).toBe(0);
     expect(retire.stdout).toContain(`retired ${oldKid}`);
 
+    // Staged: published first (pending), then made the signer; the previous signer retired early by kid.
+    const staged = await runCli(['keys', 'rotate', '--stage'], env());
+    expect(staged.code).toBe(0);
+    const stagedKid = /published (\S+) in JWKS/.exec(staged.stdout)?.[1];
+    expect(stagedKid).toBeTruthy();
+    expect((await runCli(['keys', 'list'], env())).stdout.split('\n').find((r) => r.startsWith(`${stagedKid} `))).toMatch(/\spending\s/);
+    const activate = await runCli(['keys', 'activate', '--kid', stagedKid!], env());
+    expect(activate.code).toBe(0);
+    expect(activate.stdout).toContain(`now signing with ${stagedKid}; retiring ${newKid}`);
+    const early = await runCli(['keys', 'retire', '--kid', newKid!], env());
+    expect(early.code).toBe(0);
+    expect(early.stdout).toContain(`retired ${newKid}`);
+
     const keys = await db().prisma.signingKey.findMany();
-    expect(Object.fromEntries(keys.map((k) => [k.kid, k.status]))).toEqual({ [oldKid]: 'retired', [newKid!]: 'active' });
+    expect(Object.fromEntries(keys.map((k) => [k.kid, k.status]))).toEqual({ [oldKid]: 'retired', [newKid!]: 'retired', [stagedKid!]: 'active' });
     for (const key of keys) {
       expect(key.privateKeyEnc).not.toContain('"d":');
       expect(key.privateKeyEnc).not.toContain('"d"');

@@ -6,7 +6,7 @@ import { getDb } from '../db/client.ts';
 import { MigrationError, applyMigrations } from '../db/migrate.ts';
 import { countLiveAccessTokensByKid, listSigningKeys } from '../db/signing-keys.ts';
 import { createClient } from '../clients/create-client.ts';
-import { retireExpiredSigningKeys, rotateSigningKey } from '../keys/signing-keys.ts';
+import { activateSigningKey, publishSigningKey, retireExpiredSigningKeys, retireSigningKeyNow, rotateSigningKey } from '../keys/signing-keys.ts';
 import { bootstrap, resolveProcessSecret, seedDatabase, StartupError } from '../runtime/bootstrap.ts';
 import { log, useCliLogging } from '../runtime/logger.ts';
 import { AdminCreateError, createAdmin } from '../users/create-admin.ts';
@@ -23,8 +23,11 @@ const USAGE = `usage: gatehouse <command>
                 [--scope S] [--introspect] [--json]
                                      register an OAuth client (prints its secret once)
   keys list                          signing keys, their status and live tokens
-  keys rotate                        start signing with a new key
-  keys retire                        drop retiring keys older than the access-token lifetime
+  keys rotate                        start signing with a new key at once (the old one retires)
+  keys rotate --stage                publish a new key in JWKS without signing with it yet
+  keys activate --kid K              make the published (pending) key K the signer
+  keys retire [--kid K]              drop retiring keys older than the access-token lifetime,
+                                     or retire (or discard a pending) key K now
 `;
 
 const CLI_ACTOR = { type: 'system', label: 'cli' } as const;
@@ -105,15 +108,40 @@ async function clientCreate(args: string[]): Promise<void> {
   if (client.redirectUris.length) say(`  redirect URIs: ${client.redirectUris.join(', ')}`);
 }
 
-async function keys(verb: string | undefined): Promise<void> {
-  const { db, secret, config } = await bootstrap();
+async function keys(verb: string | undefined, args: string[]): Promise<void> {
   if (verb === 'list') {
+    options(args, {});
+    const { db, config } = await bootstrap();
+    await retireExpiredSigningKeys(db, config.ttl.accessToken, CLI_ACTOR);
     const [all, live] = [await listSigningKeys(db), await countLiveAccessTokensByKid(db)];
     say(table(['KID', 'ALG', 'STATUS', 'CREATED', 'LIVE TOKENS'], all.map((k) => [k.kid, k.alg, k.status, k.createdAt.toISOString(), String(live.get(k.kid) ?? 0)])));
   } else if (verb === 'rotate') {
+    const v = options(args, { stage: { type: 'boolean' } });
+    const { db, secret } = await bootstrap();
+    if (v.stage) {
+      const published = await publishSigningKey(db, secret, CLI_ACTOR);
+      if (!published.ok) throw new CliError(published.message);
+      say(`published ${published.kid} in JWKS (pending); once resource servers have refreshed their JWKS, run \`gatehouse keys activate --kid ${published.kid}\``);
+      return;
+    }
     const { kid, retiring } = await rotateSigningKey(db, secret, CLI_ACTOR);
     say(`now signing with ${kid}${retiring.length ? `; retiring ${retiring.join(', ')} (still published until tokens it signed expire)` : ''}`);
+  } else if (verb === 'activate') {
+    const v = options(args, { kid: { type: 'string' } });
+    if (!v.kid) throw new CliError('keys activate needs --kid', 2);
+    const { db } = await bootstrap();
+    const activated = await activateSigningKey(db, v.kid, CLI_ACTOR);
+    if (!activated.ok) throw new CliError(activated.message);
+    say(`now signing with ${v.kid}${activated.retiring.length ? `; retiring ${activated.retiring.join(', ')} (still published until tokens it signed expire)` : ''}`);
   } else if (verb === 'retire') {
+    const v = options(args, { kid: { type: 'string' } });
+    const { db, config } = await bootstrap();
+    if (v.kid) {
+      const retired = await retireSigningKeyNow(db, v.kid, CLI_ACTOR);
+      if (!retired.ok) throw new CliError(retired.message);
+      say(`retired ${v.kid}${retired.liveTokens ? ` (${retired.liveTokens} access token(s) it signed were still live and no longer verify)` : ''}`);
+      return;
+    }
     const retired = await retireExpiredSigningKeys(db, config.ttl.accessToken, CLI_ACTOR);
     say(retired.length ? `retired ${retired.join(', ')}` : 'no retiring key is old enough to retire');
   } else {
@@ -161,7 +189,7 @@ export async function main(argv: string[]): Promise<number> {
         await clientCreate(rest);
         break;
       case 'keys':
-        await keys(sub);
+        await keys(sub, rest);
         break;
       case undefined:
       case 'help':

@@ -55,7 +55,8 @@ function toAuditEvent(r: AuditRow): AuditEvent {
   };
 }
 
-export type AuditFilter = { action?: string; actor?: string; target?: string; from?: Date; to?: Date };
+/** `action` matches a prefix; `actions` (when given) an exact set. */
+export type AuditFilter = { action?: string; actions?: readonly string[]; actor?: string; target?: string; from?: Date; to?: Date };
 
 /** Newest first, keyset-paged on (at, id) so a page costs the same however deep it is. */
 export async function listAuditEvents(
@@ -66,6 +67,7 @@ export async function listAuditEvents(
   const limit = page.limit ?? 50;
   const and: object[] = [];
   if (filter.action) and.push({ action: { startsWith: filter.action } });
+  if (filter.actions) and.push({ action: { in: [...filter.actions] } });
   if (filter.actor) and.push({ OR: [{ actorId: filter.actor }, { actorLabel: { contains: filter.actor } }] });
   if (filter.target) and.push({ OR: [{ targetId: filter.target }, { targetType: filter.target }] });
   if (filter.from) and.push({ at: { gte: filter.from } });
@@ -77,6 +79,6 @@ export async function listAuditEvents(
   return { events, next: rows.length > limit && last ? { at: last.at, id: last.id } : null };
 }
 
-export async function listRecentAudit(db: Db, filter: { action?: string; limit?: number } = {}): Promise<AuditEvent[]> {
-  return (await listAuditEvents(db, { action: filter.action }, { limit: filter.limit ?? 50 })).events;
+export async function listRecentAudit(db: Db, filter: { action?: string; actions?: readonly string[]; limit?: number } = {}): Promise<AuditEvent[]> {
+  return (await listAuditEvents(db, { action: filter.action, actions: filter.actions }, { limit: filter.limit ?? 50 })).events;
 }

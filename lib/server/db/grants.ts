@@ -49,3 +49,23 @@ export async function revokeGrantOfUser(db: Db, userId: string, grantId: string,
     return true;
   });
 }
+
+/**
+ * Sets the workspaces a grant shares (SPEC §3: the user's choice, intersected
+ * with their workspaces at each check). The caller limits `workspaceKeys` to the
+ * user's current workspaces. Introspection sees the change at once; JWT access
+ * tokens already issued keep their claims until they expire.
+ */
+export async function setGrantWorkspacesOfUser(db: Db, userId: string, grantId: string, workspaceKeys: string[], at = new Date()): Promise<boolean> {
+  return db.prisma.$transaction(async (tx) => {
+    const grant = await tx.grant.findFirst({ where: { id: grantId, userId, revokedAt: null }, select: { workspaceKeys: true } });
+    if (!grant) return false;
+    const before = parseList(grant.workspaceKeys, 'Grant.workspaceKeys');
+    const { count } = await tx.grant.updateMany({ where: { id: grantId, userId, revokedAt: null }, data: { workspaceKeys: JSON.stringify(workspaceKeys) } });
+    if (count === 0) return false;
+    await tx.auditEvent.create({
+      data: auditEventData({ actor: { type: 'user', id: userId }, action: 'grant.workspaces_changed', target: { type: 'grant', id: grantId }, details: { before, after: workspaceKeys } }, at),
+    });
+    return true;
+  });
+}

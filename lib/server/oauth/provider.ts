@@ -7,6 +7,7 @@ import type { AppContext } from '../context.ts';
 import { createOAuthStore } from '../db/oauth-store.ts';
 import { instrumentOAuthStore } from '../observability/store-metrics.ts';
 import { createKeyProvider } from './key-provider.ts';
+import { withCachedScopes } from './scope-cache.ts';
 
 /** Registered clients from the store; https client ids through their metadata documents, stored so grants can reference them. */
 function createClientResolver(store: OAuthStore, allowHttpLoopback: boolean): ClientResolver {
@@ -33,12 +34,12 @@ export function getOAuthContext(app: AppContext): OAuthContext {
   const cached = contexts.get(key);
   if (cached) return cached;
   // Counted for /metrics: security events (auth failures) and issued tokens.
-  const store = instrumentOAuthStore(createOAuthStore(app.db));
+  const store = withCachedScopes(app.db, instrumentOAuthStore(createOAuthStore(app.db)));
   const retryKey = deriveKey(app.secret, 'refresh-retry');
   const ctx: OAuthContext = {
     issuer: app.config.issuer,
     store,
-    keys: createKeyProvider(app.db, app.secret),
+    keys: createKeyProvider(app.db, app.secret, { accessTokenTtlSeconds: app.config.ttl.accessToken }),
     clients: createClientResolver(store, app.config.cimdAllowHttpLoopback),
     now: () => new Date(),
     ttl: app.config.ttl,

@@ -5,17 +5,12 @@ import { hashToken, randomToken } from '../../crypto.ts';
 import { PERSONAL_TOKEN_PREFIX } from '../../oauth/introspection.ts';
 import type { Db } from '../db/client.ts';
 import { insertPersonalToken } from '../db/personal-tokens.ts';
-
-const TOOL = /^(\*|[A-Za-z0-9_.:-]{1,64})$/;
+import { ZToolListSchema } from '../tools/tool-list.ts';
 
 export const ZCreatePersonalTokenSchema = z.object({
   name: z.string().trim().min(1, 'Give the token a name').max(80, 'At most 80 characters'),
   workspaces: z.array(z.string()).max(200),
-  tools: z
-    .string()
-    .transform((v) => [...new Set(v.split(/[\s,]+/).filter(Boolean))])
-    .refine((tools) => tools.length > 0, 'List at least one tool, or * for every tool')
-    .refine((tools) => tools.every((t) => TOOL.test(t)), 'Tool names use letters, digits and . _ : - only'),
+  tools: ZToolListSchema.refine((tools) => tools.length > 0, 'List at least one tool, or * for every tool'),
   expiresInDays: z.coerce.number().int().min(0).max(365, 'At most 365 days'),
 });
 
