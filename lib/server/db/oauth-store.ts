@@ -435,6 +435,10 @@ export function createOAuthStore(db: Db): OAuthStore {
       };
     },
 
+    async touchTeamToken(teamId, jti, at) {
+      await prisma.team.updateMany({ where: { id: teamId, activeJti: jti }, data: { tokenLastUsedAt: at } });
+    },
+
     // -- audit -------------------------------------------------------------------
 
     async recordSecurityEvent(event) {
