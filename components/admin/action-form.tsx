@@ -49,7 +49,7 @@ export function ActionForm({ action: serverAction, fields, label, confirm, tone 
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [result]);
   return (
-    <form action={action} className="inline-flex flex-col gap-1">
+    <form action={action} className="inline-flex flex-col items-start gap-1">
       {Object.entries(fields).map(([name, value]) => (
         <input key={name} type="hidden" name={name} value={value} />
       ))}

@@ -9,7 +9,7 @@ import { Card, EmptyState } from '@/components/ui/card';
 import type { TeamListRow } from '@/lib/server/db/teams';
 import { createTeamAction, fetchTeamsPageAction, type TCreateTeamFormState } from './actions';
 
-const input = 'mt-1 w-full rounded-md border border-slate-300 px-3 py-2 text-sm';
+const input = 'mt-1 w-full rounded-md border border-slate-300 px-3 py-2 text-sm aria-[invalid=true]:border-red-600';
 
 function CreateTeamForm() {
   const [state, action, pending] = useActionState<TCreateTeamFormState | null, FormData>(createTeamAction, null);
@@ -74,12 +74,12 @@ export function TeamsPageClient({ initialParams, initialPage }: { initialParams:
           <ListTable label="Teams" busy={list.isFetching}>
             <thead className="text-slate-500">
               <tr>
-                <th scope="col" className="py-1 font-medium">Name</th>
-                <th scope="col" className="py-1 font-medium">Owner</th>
-                <th scope="col" className="py-1 font-medium">Members</th>
-                <th scope="col" className="py-1 font-medium">Workspaces</th>
-                <th scope="col" className="py-1 font-medium">Token</th>
-                <th scope="col" className="py-1 font-medium">Status</th>
+                <th scope="col" className="py-1 pr-3 font-medium">Name</th>
+                <th scope="col" className="py-1 pr-3 font-medium">Owner</th>
+                <th scope="col" className="py-1 pr-3 font-medium">Members</th>
+                <th scope="col" className="py-1 pr-3 font-medium">Workspaces</th>
+                <th scope="col" className="py-1 pr-3 font-medium">Token</th>
+                <th scope="col" className="py-1 pr-3 font-medium">Status</th>
               </tr>
             </thead>
             <tbody>

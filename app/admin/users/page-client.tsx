@@ -36,13 +36,13 @@ export function UsersPageClient({ initialParams, initialPage }: { initialParams:
         <ListTable label="Users" busy={list.isFetching}>
           <thead className="text-slate-500">
             <tr>
-              <th scope="col" className="py-1 font-medium">Email</th>
-              <th scope="col" className="py-1 font-medium">Username</th>
-              <th scope="col" className="py-1 font-medium">Name</th>
-              <th scope="col" className="py-1 font-medium">Role</th>
-              <th scope="col" className="py-1 font-medium">Status</th>
-              <th scope="col" className="py-1 font-medium">Via</th>
-              <th scope="col" className="py-1 font-medium">Last sign-in</th>
+              <th scope="col" className="py-1 pr-3 font-medium">Email</th>
+              <th scope="col" className="py-1 pr-3 font-medium">Username</th>
+              <th scope="col" className="py-1 pr-3 font-medium">Name</th>
+              <th scope="col" className="py-1 pr-3 font-medium">Role</th>
+              <th scope="col" className="py-1 pr-3 font-medium">Status</th>
+              <th scope="col" className="py-1 pr-3 font-medium">Via</th>
+              <th scope="col" className="py-1 pr-3 font-medium">Last sign-in</th>
             </tr>
           </thead>
           <tbody>

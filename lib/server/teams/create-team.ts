@@ -11,6 +11,8 @@ export const ZMemberEmailSchema = z.string().trim().toLowerCase().pipe(z.email('
 
 export const ZCreateTeamSchema = z.object({ name: ZTeamNameSchema, ownerEmail: ZMemberEmailSchema });
 
+const NOT_CREATED = 'The team was not created: check the marked fields.';
+
 export type TCreateTeamResult = TActionResult & { teamId?: string };
 
 /** An existing, enabled user by email, or the message that says why not. */
@@ -26,11 +28,11 @@ export async function createTeam(db: Db, admin: Pick<User, 'id' | 'email'>, raw:
   if (!parsed.success) {
     const fieldErrors: Record<string, string> = {};
     for (const issue of parsed.error.issues) fieldErrors[String(issue.path[0])] ??= issue.message;
-    return refused('Check the fields below.', fieldErrors);
+    return refused(NOT_CREATED, fieldErrors);
   }
   const owner = await findAssignableUser(db, parsed.data.ownerEmail);
-  if ('error' in owner) return refused('Check the fields below.', { ownerEmail: owner.error });
+  if ('error' in owner) return refused(NOT_CREATED, { ownerEmail: owner.error });
   const teamId = await insertTeam(db, { name: parsed.data.name, ownerId: owner.user.id }, adminActor(admin));
-  if (!teamId) return refused('Check the fields below.', { name: 'A team with this name exists' });
+  if (!teamId) return refused(NOT_CREATED, { name: 'A team with this name exists' });
   return { ok: true, message: `Team ${parsed.data.name} created.`, teamId };
 }

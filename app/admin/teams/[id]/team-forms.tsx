@@ -17,44 +17,54 @@ import {
   type TToolsFormState,
 } from '../actions';
 
-const input = 'mt-1 w-full rounded-md border border-slate-300 px-3 py-2 text-sm';
+const input = 'mt-1 w-full rounded-md border border-slate-300 px-3 py-2 text-sm aria-[invalid=true]:border-red-600';
 
-/** Issue (or rotate) shows the new token once; revoke asks first. */
+/** An in-page confirmation: the question, the explicit confirm button, and Cancel. */
+function ConfirmStep({ question, label, pending, onCancel }: { question: string; label: string; pending: boolean; onCancel: () => void }) {
+  return (
+    <div role="group" aria-label={label} className="flex flex-wrap items-center gap-2 rounded-md border border-red-200 bg-red-50 p-2">
+      <span className="text-sm text-red-900">{question}</span>
+      <button type="submit" disabled={pending} className={buttonClass.confirm} autoFocus>{pending ? 'Working…' : label}</button>
+      <button type="button" onClick={onCancel} className={buttonClass.neutral}>Cancel</button>
+    </div>
+  );
+}
+
+/**
+ * Issue (or rotate) shows the new token once; rotate and revoke ask first. The
+ * panel owns both results, so they survive the page re-rendering without a token.
+ */
 export function TeamTokenPanel({ teamId, hasToken }: { teamId: string; hasToken: boolean }) {
   const [issued, issue, issuing] = useActionState(issueTokenAction, null);
-  const [asking, setAsking] = useState(false);
-  const [revoked, setRevoked] = useState<TActionResult | null>(null);
+  const [revoked, revoke, revoking] = useActionState<TActionResult | null, FormData>(revokeTokenAction, null);
+  const [asking, setAsking] = useState<'rotate' | 'revoke' | null>(null);
+  const [latest, setLatest] = useState<'issue' | 'revoke' | null>(null);
+  const shown = latest === 'revoke' ? revoked : issued;
   return (
     <div className="space-y-3">
-      {issued?.ok && issued.token && !revoked ? <SecretOnce label="The new team token" secret={issued.token} testId="new-team-token" /> : null}
-      {issued && !issued.ok ? <ResultMessage result={issued} /> : null}
+      {latest === 'issue' && issued?.ok && issued.token ? <SecretOnce label="The new team token" secret={issued.token} testId="new-team-token" /> : null}
+      {shown && !(latest === 'issue' && shown.ok) ? <ResultMessage result={shown} /> : null}
       <div className="flex flex-wrap items-start gap-3">
-        <form action={issue} onSubmit={() => { setAsking(false); setRevoked(null); }}>
+        <form action={issue} onSubmit={() => { setAsking(null); setLatest('issue'); }}>
           <input type="hidden" name="teamId" value={teamId} />
-          {hasToken && asking ? (
-            <div role="group" aria-label="Confirm rotating" className="flex flex-wrap items-center gap-2 rounded-md border border-red-200 bg-red-50 p-2">
-              <span className="text-sm text-red-900">The current token stops working at once.</span>
-              <button type="submit" disabled={issuing} className={buttonClass.confirm} autoFocus>{issuing ? 'Rotating…' : 'Confirm rotating'}</button>
-              <button type="button" onClick={() => setAsking(false)} className={buttonClass.neutral}>Cancel</button>
-            </div>
-          ) : hasToken ? (
-            <button type="button" onClick={() => setAsking(true)} className={buttonClass.danger}>Rotate token</button>
-          ) : (
+          {!hasToken ? (
             <button type="submit" disabled={issuing} className={buttonClass.primary}>{issuing ? 'Issuing…' : 'Issue token'}</button>
+          ) : asking === 'rotate' ? (
+            <ConfirmStep question="The current token stops working at once." label="Confirm rotating" pending={issuing} onCancel={() => setAsking(null)} />
+          ) : (
+            <button type="button" onClick={() => setAsking('rotate')} className={buttonClass.danger}>Rotate token</button>
           )}
         </form>
         {hasToken ? (
-          <ActionForm
-            action={revokeTokenAction}
-            fields={{ teamId }}
-            label="Revoke token"
-            tone="danger"
-            confirm={{ question: 'Anything using the team token stops working at once.', label: 'Confirm revoking' }}
-            onResult={(r) => setRevoked(r)}
-          />
-        ) : (
-          <ResultMessage result={revoked} />
-        )}
+          <form action={revoke} onSubmit={() => { setAsking(null); setLatest('revoke'); }}>
+            <input type="hidden" name="teamId" value={teamId} />
+            {asking === 'revoke' ? (
+              <ConfirmStep question="Anything using the team token stops working at once." label="Confirm revoking" pending={revoking} onCancel={() => setAsking(null)} />
+            ) : (
+              <button type="button" onClick={() => setAsking('revoke')} className={buttonClass.danger}>Revoke token</button>
+            )}
+          </form>
+        ) : null}
       </div>
     </div>
   );
@@ -138,19 +148,19 @@ export function ToolsForm({ teamId, tools }: { teamId: string; tools: string }) 
   const [state, action, pending] = useActionState<TToolsFormState | null, FormData>(setToolsAction, null);
   const error = state?.fieldErrors?.tools;
   return (
-    <form key={JSON.stringify(state)} action={action} className="flex flex-wrap items-end gap-3" aria-label="Team token tools">
+    <form key={JSON.stringify(state)} action={action} className="max-w-2xl" aria-label="Team token tools">
       <input type="hidden" name="teamId" value={teamId} />
-      <div className="w-full max-w-xl">
-        <label htmlFor="team-tools" className="text-sm font-medium text-slate-800">Tools the team token may call</label>
+      <label htmlFor="team-tools" className="text-sm font-medium text-slate-800">Tools the team token may call</label>
+      <div className="flex items-start gap-3">
         <input id="team-tools" name="tools" defaultValue={state?.values?.tools ?? tools} aria-invalid={Boolean(error)} aria-describedby={error ? 'team-tools-error' : 'team-tools-help'} className={`${input} font-mono`} />
-        {error ? (
-          <p id="team-tools-error" className="mt-1 text-xs text-red-700">{error}</p>
-        ) : (
-          <p id="team-tools-help" className="mt-1 text-xs text-slate-600">Tool names separated by spaces or commas; * for every tool.</p>
-        )}
+        <button type="submit" disabled={pending} className={`${buttonClass.primary} mt-1 shrink-0 py-2`}>{pending ? 'Saving…' : 'Save tools'}</button>
       </div>
-      <button type="submit" disabled={pending} className={buttonClass.primary}>{pending ? 'Saving…' : 'Save tools'}</button>
-      <div className="w-full">{state?.ok ? <ResultMessage result={state} /> : null}</div>
+      {error ? (
+        <p id="team-tools-error" className="mt-1 text-xs text-red-700">{error}</p>
+      ) : (
+        <p id="team-tools-help" className="mt-1 text-xs text-slate-600">Tool names separated by spaces or commas; * for every tool.</p>
+      )}
+      {state?.ok ? <div className="mt-2"><ResultMessage result={state} /></div> : null}
     </form>
   );
 }
