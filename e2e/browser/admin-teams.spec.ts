@@ -5,8 +5,9 @@
 import { expect, test, type Browser, type Page } from '@playwright/test';
 import { provisionUser } from '../fixtures/demo-server';
 import { recordIssuedSecret } from '../fixtures/issued-secrets';
-import { anonymousApi, basicAuthorization, introspectionClientFromCli, unique, uniqueEmail } from '../fixtures/oauth';
+import { anonymousApi, basicAuthorization, introspectionClientFromCli, signedInApi, unique, uniqueEmail } from '../fixtures/oauth';
 import { screenshotAndAxe } from '../fixtures/page-checks';
+import { callServerAction, serverActionsOf } from '../fixtures/server-actions';
 import { E2E_ADMIN_EMAIL, edgeHeaders } from '../fixtures/server-env';
 
 async function adminPage(browser: Browser) {
@@ -200,4 +201,42 @@ test('teams pages are for admins only', async ({ browser }) => {
   expect((await page.goto('/admin/teams'))?.status()).toBe(403);
   expect((await page.goto(`/admin/teams/${teamId}`))?.status()).toBe(403);
   await context.close();
+});
+
+test('every teams action refuses a non-admin: no token is issued, nothing changes', async ({ browser }) => {
+  const owner = uniqueEmail('guarded');
+  await provisionUser(owner);
+  const admin = await adminPage(browser);
+  const teamName = unique('Guarded');
+  const teamId = await createTeam(admin.page, teamName, owner);
+  const actions = serverActionsOf('app/admin/teams/actions.ts');
+  expect([...actions.keys()].sort()).toEqual([
+    'addMemberAction',
+    'assignWorkspaceAction',
+    'createTeamAction',
+    'fetchTeamsPageAction',
+    'issueTokenAction',
+    'makeOwnerAction',
+    'removeMemberAction',
+    'revokeTokenAction',
+    'setActiveAction',
+    'setToolsAction',
+    'unassignWorkspaceAction',
+  ]);
+  const asAdmin = await signedInApi(E2E_ADMIN_EMAIL);
+  expect(await (await callServerAction(asAdmin, '/admin/teams', actions.get('fetchTeamsPageAction')!, [{ q: teamName }])).text()).toContain(teamName);
+
+  const nosy = await signedInApi(uniqueEmail('nosy'));
+  for (const [name, id] of actions) {
+    const args = name.startsWith('fetch') ? [{ q: teamName }] : [null, { teamId, name: 'x', ownerEmail: owner, active: 'false' }];
+    const body = await (await callServerAction(nosy, `/admin/teams/${teamId}`, id, args)).text();
+    expect(body, name).toContain('NEXT_HTTP_ERROR_FALLBACK;403');
+    expect(body, name).not.toContain(teamName);
+    expect(body, name).not.toContain('gh_team_');
+  }
+  await admin.page.reload();
+  await expect(admin.page.getByTestId('token-info')).toContainText('none');
+  await expect(admin.page.getByTestId('team-status')).toContainText('active');
+  await expect(admin.page.getByTestId('team-status')).not.toContainText('inactive');
+  await admin.context.close();
 });

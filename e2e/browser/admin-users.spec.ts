@@ -4,8 +4,9 @@
 import { expect, test, type Browser } from '@playwright/test';
 import { insertPersonalToken, provisionUser, seedTeam } from '../fixtures/demo-server';
 import { recordIssuedSecret } from '../fixtures/issued-secrets';
-import { anonymousApi, basicAuthorization, introspectionClientFromCli, registerClient, tokensFor, unique, uniqueEmail } from '../fixtures/oauth';
+import { anonymousApi, basicAuthorization, introspectionClientFromCli, registerClient, signedInApi, tokensFor, unique, uniqueEmail } from '../fixtures/oauth';
 import { screenshotAndAxe } from '../fixtures/page-checks';
+import { callServerAction, serverActionsOf } from '../fixtures/server-actions';
 import { E2E_ADMIN_EMAIL, edgeHeaders } from '../fixtures/server-env';
 
 async function adminPage(browser: Browser) {
@@ -125,4 +126,26 @@ test('users pages are for admins only', async ({ browser }) => {
   expect((await page.goto('/admin/users'))?.status()).toBe(403);
   expect((await page.goto(`/admin/users/${userId}`))?.status()).toBe(403);
   await context.close();
+});
+
+test('every users action refuses a non-admin, whatever page it is posted to', async () => {
+  const targetEmail = uniqueEmail('target');
+  const targetId = await provisionUser(targetEmail);
+  const actions = serverActionsOf('app/admin/users/actions.ts');
+  expect([...actions.keys()].sort()).toEqual(['disableUserAction', 'enableUserAction', 'fetchUsersPageAction', 'setAdminAction']);
+  // The same call as an admin reaches the data, so the refusals below are the check's doing.
+  const admin = await signedInApi(E2E_ADMIN_EMAIL);
+  expect(await (await callServerAction(admin, '/admin/users', actions.get('fetchUsersPageAction')!, [{ q: targetEmail }])).text()).toContain(targetEmail);
+
+  const nosy = await signedInApi(uniqueEmail('nosy'));
+  for (const [name, id] of actions) {
+    const args = name.startsWith('fetch') ? [{ q: targetEmail }] : [null, { userId: targetId, isAdmin: 'true' }];
+    const body = await (await callServerAction(nosy, `/admin/users/${targetId}`, id, args)).text();
+    // forbidden() in a server action: React's error row carrying the 403 digest.
+    expect(body, name).toContain('NEXT_HTTP_ERROR_FALLBACK;403');
+    expect(body, name).not.toContain(targetEmail);
+  }
+  // Nothing changed: the target can still sign in, and is no admin.
+  const target = await signedInApi(targetEmail);
+  expect(await (await target.get('/api/me')).json()).toMatchObject({ user: { id: targetId, isAdmin: false } });
 });

@@ -43,14 +43,16 @@ function revalidateTeam(teamId: string): void {
   revalidatePath(`/admin/teams/${teamId}`);
 }
 
-/** Validates the form, runs the change as the signed-in admin, refreshes the team's pages. */
+type Admin = Awaited<ReturnType<typeof requireAdmin>>;
+
+/** Validates the form, runs the change as the admin (checked by the caller first), refreshes the team's pages. */
 async function teamChange<T extends z.ZodType<{ teamId: string }>>(
+  admin: Admin,
   schema: T,
   form: FormData,
   fields: string[],
-  change: (admin: Awaited<ReturnType<typeof requireAdmin>>, input: z.infer<T>) => Promise<TActionResult>,
+  change: (admin: Admin, input: z.infer<T>) => Promise<TActionResult>,
 ): Promise<TActionResult> {
-  const admin = await requireAdmin();
   const parsed = schema.safeParse(Object.fromEntries(fields.map((f) => [f, form.get(f) ?? ''])));
   if (!parsed.success) return NOT_FOUND;
   const result = await change(admin, parsed.data);
@@ -63,38 +65,41 @@ const db = () => getAppContext().db;
 export type TMemberFormState = TActionResult & { values?: { email: string } };
 
 export async function addMemberAction(_previous: TMemberFormState | null, form: FormData): Promise<TMemberFormState> {
+  const admin = await requireAdmin();
   const email = String(form.get('email') ?? '');
-  const result = await teamChange(ZTeamFormSchema, form, ['teamId'], (admin, { teamId }) => addMemberByEmail(db(), admin, teamId, email));
+  const result = await teamChange(admin, ZTeamFormSchema, form, ['teamId'], (admin, { teamId }) => addMemberByEmail(db(), admin, teamId, email));
   return result.ok ? result : { ...result, values: { email } };
 }
 
 export async function removeMemberAction(_previous: TActionResult | null, form: FormData): Promise<TActionResult> {
-  return teamChange(ZTeamUserSchema, form, ['teamId', 'userId'], (admin, { teamId, userId }) => removeMember(db(), admin, teamId, userId));
+  return teamChange(await requireAdmin(), ZTeamUserSchema, form, ['teamId', 'userId'], (admin, { teamId, userId }) => removeMember(db(), admin, teamId, userId));
 }
 
 export async function makeOwnerAction(_previous: TActionResult | null, form: FormData): Promise<TActionResult> {
-  return teamChange(ZTeamUserSchema, form, ['teamId', 'userId'], (admin, { teamId, userId }) => makeMemberOwner(db(), admin, teamId, userId));
+  return teamChange(await requireAdmin(), ZTeamUserSchema, form, ['teamId', 'userId'], (admin, { teamId, userId }) => makeMemberOwner(db(), admin, teamId, userId));
 }
 
 export async function assignWorkspaceAction(_previous: TActionResult | null, form: FormData): Promise<TActionResult> {
-  return teamChange(ZTeamWorkspaceSchema, form, ['teamId', 'workspaceId'], (admin, { teamId, workspaceId }) => assignWorkspace(db(), admin, teamId, workspaceId));
+  return teamChange(await requireAdmin(), ZTeamWorkspaceSchema, form, ['teamId', 'workspaceId'], (admin, { teamId, workspaceId }) => assignWorkspace(db(), admin, teamId, workspaceId));
 }
 
 export async function unassignWorkspaceAction(_previous: TActionResult | null, form: FormData): Promise<TActionResult> {
-  return teamChange(ZTeamWorkspaceSchema, form, ['teamId', 'workspaceId'], (admin, { teamId, workspaceId }) => unassignWorkspace(db(), admin, teamId, workspaceId));
+  return teamChange(await requireAdmin(), ZTeamWorkspaceSchema, form, ['teamId', 'workspaceId'], (admin, { teamId, workspaceId }) => unassignWorkspace(db(), admin, teamId, workspaceId));
 }
 
 export type TToolsFormState = TActionResult & { values?: { tools: string } };
 
 export async function setToolsAction(_previous: TToolsFormState | null, form: FormData): Promise<TToolsFormState> {
+  const admin = await requireAdmin();
   const tools = String(form.get('tools') ?? '');
-  const result = await teamChange(ZTeamFormSchema, form, ['teamId'], (admin, { teamId }) => changeTeamTools(db(), admin, teamId, tools));
+  const result = await teamChange(admin, ZTeamFormSchema, form, ['teamId'], (admin, { teamId }) => changeTeamTools(db(), admin, teamId, tools));
   return { ...result, values: { tools } };
 }
 
 export async function setActiveAction(_previous: TActionResult | null, form: FormData): Promise<TActionResult> {
+  const admin = await requireAdmin();
   const active = form.get('active') === 'true';
-  return teamChange(ZTeamFormSchema, form, ['teamId'], (admin, { teamId }) => changeTeamActive(db(), admin, teamId, active));
+  return teamChange(admin, ZTeamFormSchema, form, ['teamId'], (admin, { teamId }) => changeTeamActive(db(), admin, teamId, active));
 }
 
 export async function issueTokenAction(_previous: TIssueTeamTokenResult | null, form: FormData): Promise<TIssueTeamTokenResult> {
@@ -107,5 +112,5 @@ export async function issueTokenAction(_previous: TIssueTeamTokenResult | null, 
 }
 
 export async function revokeTokenAction(_previous: TActionResult | null, form: FormData): Promise<TActionResult> {
-  return teamChange(ZTeamFormSchema, form, ['teamId'], (admin, { teamId }) => revokeTeamTokenByAdmin(db(), admin, teamId));
+  return teamChange(await requireAdmin(), ZTeamFormSchema, form, ['teamId'], (admin, { teamId }) => revokeTeamTokenByAdmin(db(), admin, teamId));
 }
