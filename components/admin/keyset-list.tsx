@@ -29,6 +29,10 @@ export function useKeysetList<TRow>({ name, fetchPage, initialParams, initialPag
   // Cursors of the pages before this one, so "Previous" needs no reverse query.
   const [previous, setPrevious] = useState<string[]>([]);
   const initialKey = useRef(JSON.stringify(initialParams));
+  // The search box calls update() from a debounced timer set up in an earlier
+  // render; reading the params through a ref keeps a filter changed meanwhile.
+  const latestParams = useRef(params);
+  latestParams.current = params;
   const query = useQuery({
     queryKey: [name, params],
     queryFn: () => fetchPage(params),
@@ -38,7 +42,7 @@ export function useKeysetList<TRow>({ name, fetchPage, initialParams, initialPag
 
   function update(change: TListParams): void {
     // A new search or filter starts again from the first page.
-    const nextParams = { ...params, ...change, after: '' };
+    const nextParams = { ...latestParams.current, ...change, after: '' };
     setPrevious([]);
     setParams(nextParams);
     writeUrl(nextParams, 'replace');

@@ -107,6 +107,8 @@ async function introspectPersonalToken(ctx: OAuthContext, token: string): Promis
 async function introspectTeamToken(ctx: OAuthContext, token: string): Promise<IntrospectionResponse> {
   const team = await ctx.store.findTeamByTokenHash(hashToken(token));
   if (!team || !team.active) return INACTIVE;
+  const workspaces = await ctx.store.listTeamWorkspaces(team.teamId);
+  await ctx.store.touchTeamToken(team.teamId, team.activeJti, ctx.now());
   return {
     active: true,
     iss: ctx.issuer,
@@ -116,7 +118,7 @@ async function introspectTeamToken(ctx: OAuthContext, token: string): Promise<In
     jti: team.activeJti,
     token_type: 'Bearer',
     token_kind: 'team_token',
-    workspaces: await ctx.store.listTeamWorkspaces(team.teamId),
+    workspaces,
     tools: team.tools ?? ['*'],
   };
 }

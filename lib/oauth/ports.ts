@@ -176,6 +176,8 @@ export interface OAuthStore {
   findPersonalToken(tokenHash: string): Promise<PersonalTokenRecord | null>;
   touchPersonalToken(id: string, at: Date): Promise<void>;
   findTeamByTokenHash(tokenHash: string): Promise<TeamTokenRecord | null>;
+  /** Notes when the team's current token was last used; a rotated-away jti is not touched. */
+  touchTeamToken(teamId: string, jti: string, at: Date): Promise<void>;
 
   recordSecurityEvent(event: SecurityEvent): Promise<void>;
 }

@@ -55,6 +55,8 @@ export class MemoryOAuthStore implements OAuthStore {
   readonly personalTokenLastUsed = new Map<string, Date>();
   /** By token hash. */
   readonly teamTokens = new Map<string, TeamTokenRecord>();
+  /** teamId → when its current token was last used. */
+  readonly teamTokenLastUsed = new Map<string, Date>();
 
   constructor(private readonly clock: () => Date = () => new Date()) {}
 
@@ -232,6 +234,11 @@ export class MemoryOAuthStore implements OAuthStore {
   async findTeamByTokenHash(tokenHash: string): Promise<TeamTokenRecord | null> {
     const row = this.teamTokens.get(tokenHash);
     return row ? copy(row) : null;
+  }
+
+  async touchTeamToken(teamId: string, jti: string, at: Date): Promise<void> {
+    const current = [...this.teamTokens.values()].some((t) => t.teamId === teamId && t.activeJti === jti);
+    if (current) this.teamTokenLastUsed.set(teamId, at);
   }
 
   // -- audit -----------------------------------------------------------------

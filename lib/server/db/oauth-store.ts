@@ -305,6 +305,10 @@ function createPrismaOAuthStore(db: Db): OAuthStore {
       return row && toTeamToken(row);
     },
 
+    async touchTeamToken(teamId, jti, at) {
+      await prisma.team.updateMany({ where: { id: teamId, activeJti: jti }, data: { tokenLastUsedAt: at } });
+    },
+
     // -- audit -------------------------------------------------------------------
 
     async recordSecurityEvent(event) {
