@@ -306,7 +306,10 @@ function createPrismaOAuthStore(db: Db): OAuthStore {
     },
 
     async touchTeamToken(teamId, jti, at) {
-      await prisma.team.updateMany({ where: { id: teamId, activeJti: jti }, data: { tokenLastUsedAt: at } });
+      await prisma.team.updateMany({
+        where: { id: teamId, activeJti: jti, OR: [{ tokenLastUsedAt: null }, { tokenLastUsedAt: { lt: new Date(at.getTime() - LAST_USED_RESOLUTION_MS) } }] },
+        data: { tokenLastUsedAt: at },
+      });
     },
 
     // -- audit -------------------------------------------------------------------

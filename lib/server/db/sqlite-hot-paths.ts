@@ -106,6 +106,7 @@ function prepare(connection: BetterSqlite3.Database) {
     personalByHash: sql('SELECT * FROM "PersonalToken" WHERE "tokenHash" = ?'),
     touchPersonal: sql('UPDATE "PersonalToken" SET "lastUsedAt" = ? WHERE "id" = ? AND ("lastUsedAt" IS NULL OR "lastUsedAt" < ?)'),
     teamByTokenHash: sql('SELECT * FROM "Team" WHERE "tokenHash" = ?'),
+    touchTeam: sql('UPDATE "Team" SET "tokenLastUsedAt" = ? WHERE "id" = ? AND "activeJti" = ? AND ("tokenLastUsedAt" IS NULL OR "tokenLastUsedAt" < ?)'),
   };
 }
 
@@ -224,6 +225,9 @@ export function sqliteHotPaths(db: Db): Partial<OAuthStore> | null {
     findTeamByTokenHash: (tokenHash) => run((s) => {
       const row = typed<TeamRow>(s.teamByTokenHash.get(tokenHash) as Raw | undefined, ['tokenIssuedAt', 'tokenLastUsedAt', 'createdAt', 'updatedAt'], ['active']);
       return row && toTeamToken(row);
+    }),
+    touchTeamToken: (teamId, jti, at) => run((s) => {
+      s.touchTeam.run(sqliteTime(at), teamId, jti, sqliteTime(new Date(at.getTime() - LAST_USED_RESOLUTION_MS)));
     }),
   };
 }
