@@ -1,7 +1,7 @@
 // Resource indicators (RFC 8707 §2).
 import { describe, expect, it } from 'vitest';
 import { OAuthError } from './errors.ts';
-import { canonicalResource, checkResource, resourceProblem } from './resource.ts';
+import { canonicalResource, checkResource, resourceProblem, scopeForResource } from './resource.ts';
 
 function targetError(fn: () => unknown): OAuthError {
   try {
@@ -77,5 +77,25 @@ describe('checkResource', () => {
     targetError(() => checkResource(['https://tools.example/MCP'], registered));
     targetError(() => checkResource(['https://tools.example/mcp/'], registered));
     targetError(() => checkResource(['https://other.example/'], registered));
+  });
+});
+
+describe('scopeForResource', () => {
+  const servers = [
+    { url: 'https://mcp.example/', name: 'Docs MCP', scopes: ['mcp:read'] },
+    { url: 'https://open.example/', name: 'Open MCP', scopes: [] },
+  ];
+  it('passes accepted and identity scopes', () => {
+    expect(scopeForResource(['mcp:read', 'openid', 'offline_access'], { explicit: true, resource: 'https://mcp.example/', servers })).toEqual(['mcp:read', 'openid', 'offline_access']);
+  });
+  it('refuses an explicit scope the resource server does not accept (invalid_scope)', () => {
+    expect(() => scopeForResource(['mcp:tools'], { explicit: true, resource: 'https://mcp.example/', servers })).toThrow(expect.objectContaining({ code: 'invalid_scope' }));
+  });
+  it('narrows defaults to what it accepts', () => {
+    expect(scopeForResource(['mcp:tools', 'mcp:read'], { explicit: false, resource: 'https://mcp.example/', servers })).toEqual(['mcp:read']);
+  });
+  it('leaves scopes alone without a resource, for an unregistered one, or when the server accepts any', () => {
+    expect(scopeForResource(['mcp:tools'], { explicit: true, resource: null, servers })).toEqual(['mcp:tools']);
+    expect(scopeForResource(['mcp:tools'], { explicit: true, resource: 'https://open.example/', servers })).toEqual(['mcp:tools']);
   });
 });

@@ -1,7 +1,9 @@
 // Resource indicators (RFC 8707 §2): an absolute URI without a fragment. Once
 // any resource server is registered only registered ones are accepted (SPEC §3).
-import { invalidTarget } from './errors.ts';
+import { invalidScope, invalidTarget } from './errors.ts';
+import type { ResourceServerRecord } from './ports.ts';
 import { isLoopbackHost } from './redirect-uri.ts';
+import { BUILT_IN_SCOPES } from './scope.ts';
 
 /** Lower-cases scheme and host (RFC 3986 §6.2.2.1) and keeps everything else as sent. */
 export function canonicalResource(value: string): string {
@@ -45,4 +47,19 @@ export function checkTokenRequestResource(requested: string[] | undefined, bound
   if (requested.length > 1 || !bound || canonicalResource(requested[0]) !== canonicalResource(bound)) {
     throw invalidTarget('resource does not match the authorization');
   }
+}
+
+/**
+ * A registered resource server takes only the scopes it accepts (the identity
+ * scopes always pass; an empty list accepts any). Scopes asked for outside them
+ * are refused with invalid_scope (RFC 6749 §5.2); defaults are narrowed to them.
+ */
+export function scopeForResource(scope: string[], opts: { explicit: boolean; resource: string | null; servers: ResourceServerRecord[] }): string[] {
+  const server = opts.resource ? opts.servers.find((s) => s.url === opts.resource) : undefined;
+  if (!server || server.scopes.length === 0) return scope;
+  const accepted = (s: string) => (BUILT_IN_SCOPES as readonly string[]).includes(s) || server.scopes.includes(s);
+  const outside = scope.filter((s) => !accepted(s));
+  if (outside.length === 0) return scope;
+  if (opts.explicit) throw invalidScope(`${server.name} does not accept: ${outside.join(' ')}`);
+  return scope.filter(accepted);
 }

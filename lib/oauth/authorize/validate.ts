@@ -18,8 +18,7 @@ export async function validateAuthorizationRequest(ctx: OAuthContext, params: Au
   try {
     checkResponseType(client, params);
     const codeChallenge = checkPkce(params);
-    const scope = await checkScope(ctx, client, params);
-    const resource = await checkRequestedResource(ctx, params);
+    const { resource, scope } = await checkRequestedResource(ctx, params, await checkScope(ctx, client, params));
     return { client, redirectUri, state, scope, resource, codeChallenge, params };
   } catch (error) {
     if (error instanceof OAuthError) throw new AuthorizationError(error, redirectUri, state);

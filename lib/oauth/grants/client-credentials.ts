@@ -5,7 +5,7 @@ import type { OAuthContext } from '../context.ts';
 import { unauthorizedClient } from '../errors.ts';
 import type { OAuthClient } from '../ports.ts';
 import { toolsOfScopes } from '../reach.ts';
-import { checkResource } from '../resource.ts';
+import { checkResource, scopeForResource } from '../resource.ts';
 import { parseScope, resolveRequestedScope } from '../scope.ts';
 import { tokenResponse, type TokenResponse } from './token-response.ts';
 
@@ -15,13 +15,15 @@ export async function issueClientCredentialsToken(ctx: OAuthContext, client: OAu
   }
   const [definitions, servers] = await Promise.all([ctx.store.listScopes(), ctx.store.listResourceServers()]);
   const clientScope = parseScope(client.scope);
-  const scope = resolveRequestedScope(parseScope(params.scope), {
+  const requested = parseScope(params.scope);
+  const resolved = resolveRequestedScope(requested, {
     known: definitions.map((d) => d.name),
     // Without a requested scope a client gets what it was registered for.
     defaults: clientScope.length ? clientScope : definitions.filter((d) => d.isDefault).map((d) => d.name),
     clientScope,
   });
   const resource = checkResource(params.resource, servers.map((s) => s.url));
+  const scope = scopeForResource(resolved, { explicit: requested.length > 0, resource, servers });
   const access = await signAccessToken(ctx, {
     kind: 'client_credentials',
     subject: client.clientId,
