@@ -101,9 +101,12 @@ describe.each(providers)('client administration on %s', (provider) => {
     expect(disabled.rows.map((r) => [r.id, r.disabled, r.groupSize])).toEqual([[other.id, true, 1]]);
     expect((await listClientsPage(db(), { q: tag, status: 'active' })).rows).toHaveLength(5);
 
-    const group = await listClientsPage(db(), { group: made[0].id });
+    const group = await listClientsPage(db(), { group: dynamic.rows[0].groupKey });
     expect(group.rows.map((r) => r.id).sort()).toEqual(made.map((c) => c.id).sort());
-    expect((await listClientsPage(db(), { group: 'no-such-client' })).rows).toEqual([]);
+    expect((await listClientsPage(db(), { group: 'not-a-group-key' })).rows).toEqual([]);
+    // The key names the group, not one of its clients: it still works when that client is gone.
+    await deleteClientById(db(), dynamic.rows[0].id, ADMIN);
+    expect((await listClientsPage(db(), { group: dynamic.rows[0].groupKey })).rows).toHaveLength(4);
   });
 
   it('shows last use and active grants in the list, and the grants on the client page', async () => {

@@ -8,7 +8,7 @@ export const ZClientListParams = z.object({
   q: optional(z.string().trim().max(100)),
   source: optional(z.enum(['admin', 'dynamic', 'metadata_document'])),
   status: optional(z.enum(['active', 'disabled'])),
-  group: optional(z.string().max(100)),
+  group: optional(z.string().max(8000)),
   after: optional(z.string().max(512)),
 });
 

@@ -9,7 +9,7 @@ import { EmptyState } from '@/components/ui/card';
 import type { ClientListRow } from '@/lib/server/db/clients';
 import { createClientAction, fetchClientsPageAction, pruneClientsAction, type TCreateClientState, type TPruneState } from './actions';
 import { formatWhen, SOURCE_LABEL } from './format';
-import { FieldError, inputClass, SettingsFields, ShownOnce } from './settings-fields';
+import { FieldError, SettingsFields, ShownOnce } from './settings-fields';
 
 const selectClass = 'rounded-md border border-slate-300 bg-white px-2 py-1.5 text-sm';
 const badge = 'rounded px-2 py-0.5 text-xs font-medium';
@@ -72,7 +72,7 @@ export function ClientsList({ initialParams, initialPage }: { initialParams: TLi
                 <td className="py-2 pr-3">{c.activeGrants}</td>
                 <td className="py-2 whitespace-nowrap">
                   {c.groupSize > 1 && !list.params.group ? (
-                    <Link href={`/admin/clients?group=${encodeURIComponent(c.id)}`} className="text-indigo-700 hover:underline" aria-label={`${c.groupSize} registrations named ${c.name} with the same redirect URIs`}>
+                    <Link href={`/admin/clients?group=${c.groupKey}`} className="text-indigo-700 hover:underline" aria-label={`${c.groupSize} registrations named ${c.name} with the same redirect URIs`}>
                       ×{c.groupSize} registrations
                     </Link>
                   ) : (
@@ -122,21 +122,22 @@ export function CreateClientForm({ scopes }: { scopes: string[] }) {
       {state && !state.ok ? <p role="alert" className="mb-3 text-sm text-red-700">{state.message}</p> : null}
       {/* Re-mounted after each answer so an error keeps what was typed (React resets forms after an action). */}
       <form key={JSON.stringify(state)} action={action} className="grid gap-4 sm:grid-cols-2" aria-label="Create a client">
-        <SettingsFields prefix="new" values={values} errors={errors} scopes={scopes} />
-        <fieldset aria-describedby={errors.type ? 'new-type-error' : undefined} className="sm:col-span-2">
-          <legend className="text-sm font-medium text-slate-800">Kind</legend>
-          <div className="mt-1 flex flex-wrap gap-4 text-sm">
-            <span className="flex items-center gap-2">
-              <input id="new-type-public" type="radio" name="type" value="public" defaultChecked={values.type !== 'confidential'} className="h-4 w-4" />
-              <label htmlFor="new-type-public">Public <span className="text-slate-500">(no secret: apps, CLIs, MCP clients)</span></label>
-            </span>
-            <span className="flex items-center gap-2">
-              <input id="new-type-confidential" type="radio" name="type" value="confidential" defaultChecked={values.type === 'confidential'} className="h-4 w-4" />
-              <label htmlFor="new-type-confidential">Confidential <span className="text-slate-500">(has a secret: servers)</span></label>
-            </span>
-          </div>
-          <FieldError id="new-type-error" message={errors.type} />
-        </fieldset>
+        <SettingsFields prefix="new" values={values} errors={errors} scopes={scopes}>
+          <fieldset aria-describedby={errors.type ? 'new-type-error' : undefined}>
+            <legend className="text-sm font-medium text-slate-800">Kind</legend>
+            <div className="mt-1 flex flex-wrap gap-4 text-sm">
+              <span className="flex items-center gap-2">
+                <input id="new-type-public" type="radio" name="type" value="public" defaultChecked={values.type !== 'confidential'} className="h-4 w-4" />
+                <label htmlFor="new-type-public">Public <span className="text-slate-500">(no secret: apps, CLIs, MCP clients)</span></label>
+              </span>
+              <span className="flex items-center gap-2">
+                <input id="new-type-confidential" type="radio" name="type" value="confidential" defaultChecked={values.type === 'confidential'} className="h-4 w-4" />
+                <label htmlFor="new-type-confidential">Confidential <span className="text-slate-500">(has a secret: servers)</span></label>
+              </span>
+            </div>
+            <FieldError id="new-type-error" message={errors.type} />
+          </fieldset>
+        </SettingsFields>
         <div className="sm:col-span-2">
           <button type="submit" disabled={pending} className="rounded-md bg-indigo-600 px-4 py-2 text-sm font-medium text-white hover:bg-indigo-700 disabled:opacity-60">
             {pending ? 'Creating…' : 'Create client'}
@@ -164,7 +165,7 @@ export function PruneClientsForm({ defaultIdle, automatic }: { defaultIdle: stri
         <input type="hidden" name="step" value="preview" />
         <div>
           <label htmlFor="prune-idle" className="text-sm font-medium text-slate-800">Unused for</label>
-          <input id="prune-idle" name="idle" defaultValue={preview?.idle ?? defaultIdle} required aria-describedby={state?.fieldErrors?.idle ? 'prune-idle-error prune-idle-help' : 'prune-idle-help'} className={`${inputClass} w-32`} />
+          <input id="prune-idle" name="idle" defaultValue={preview?.idle ?? defaultIdle} required aria-describedby={state?.fieldErrors?.idle ? 'prune-idle-error prune-idle-help' : 'prune-idle-help'} className="mt-1 w-32 rounded-md border border-slate-300 px-3 py-2 text-sm" />
         </div>
         <button type="submit" disabled={pending} className="rounded-md border border-slate-300 bg-white px-4 py-2 font-medium text-slate-800 hover:bg-slate-50 disabled:opacity-60">
           Preview

@@ -6,7 +6,7 @@ import { Card } from '@/components/ui/card';
 import { PageHeader } from '@/components/ui/page-header';
 import { requireAdmin } from '@/lib/server/auth/current-user';
 import { getAppContext } from '@/lib/server/context';
-import { findClientRowById, listClientsPage } from '@/lib/server/db/clients';
+import { decodeGroupKey, listClientsPage } from '@/lib/server/db/clients';
 import { listScopeNames } from '@/lib/server/db/scope-names';
 import { CLIENTS_PAGE_SIZE, parseClientListParams, toListParams } from './list-params';
 import { ClientsList, CreateClientForm, PruneClientsForm } from './page-client';
@@ -27,11 +27,8 @@ export default async function ClientsPage({ searchParams }: { searchParams: Sear
   const raw = await searchParams;
   const params = parseClientListParams(raw);
   const { after, ...filter } = params;
-  const [page, scopes, groupAnchor] = await Promise.all([
-    listClientsPage(db, filter, { after, limit: CLIENTS_PAGE_SIZE }),
-    listScopeNames(db),
-    filter.group ? findClientRowById(db, filter.group) : null,
-  ]);
+  const [page, scopes] = await Promise.all([listClientsPage(db, filter, { after, limit: CLIENTS_PAGE_SIZE }), listScopeNames(db)]);
+  const group = filter.group ? decodeGroupKey(filter.group) : null;
   const listParams = toListParams(params);
   return (
     <div className="space-y-6">
@@ -42,9 +39,7 @@ export default async function ClientsPage({ searchParams }: { searchParams: Sear
       <Card title="Clients">
         {filter.group ? (
           <p className="mb-4 rounded-md bg-indigo-50 p-3 text-sm text-indigo-900">
-            {groupAnchor
-              ? `Registrations named “${groupAnchor.name}” with the same redirect URIs. `
-              : 'The client this group was found from no longer exists. '}
+            {group ? `Registrations named “${group.name}” with the same redirect URIs. ` : 'That group link is not valid. '}
             <Link href="/admin/clients" className="font-medium underline">Show all clients</Link>
           </p>
         ) : null}

@@ -1,4 +1,5 @@
 // The fields a client's settings share between the create and the edit form.
+import type { ReactNode } from 'react';
 
 /** As CLIENT_GRANT_TYPES in lib/server/clients/client-settings.ts (the server checks them). */
 const CLIENT_GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials'] as const;
@@ -17,7 +18,8 @@ export function FieldError({ id, message }: { id: string; message?: string }) {
   return message ? <p id={id} className="mt-1 text-xs text-red-700">{message}</p> : null;
 }
 
-export function SettingsFields({ prefix, values, errors, scopes }: { prefix: string; values: TSettingsValues; errors: Record<string, string>; scopes: string[] }) {
+/** `children` go beside the name (the create form's public/confidential choice). */
+export function SettingsFields({ prefix, values, errors, scopes, children }: { prefix: string; values: TSettingsValues; errors: Record<string, string>; scopes: string[]; children?: ReactNode }) {
   const describedBy = (field: string, help?: string) => [help, errors[field] ? `${prefix}-${field}-error` : null].filter(Boolean).join(' ') || undefined;
   return (
     <>
@@ -26,6 +28,7 @@ export function SettingsFields({ prefix, values, errors, scopes }: { prefix: str
         <input id={`${prefix}-name`} name="name" defaultValue={values.name} required maxLength={200} aria-invalid={Boolean(errors.name)} aria-describedby={describedBy('name')} className={inputClass} />
         <FieldError id={`${prefix}-name-error`} message={errors.name} />
       </div>
+      {children ?? <div />}
       <div className="sm:col-span-2">
         <label htmlFor={`${prefix}-redirects`} className="text-sm font-medium text-slate-800">Redirect URIs</label>
         <textarea id={`${prefix}-redirects`} name="redirectUris" rows={3} defaultValue={values.redirectUris} aria-invalid={Boolean(errors.redirectUris)} aria-describedby={describedBy('redirectUris', `${prefix}-redirects-help`)} className={`${inputClass} font-mono`} />
@@ -47,7 +50,7 @@ export function SettingsFields({ prefix, values, errors, scopes }: { prefix: str
       <fieldset aria-describedby={describedBy('scope', `${prefix}-scope-help`)}>
         <legend className="text-sm font-medium text-slate-800">Scopes it may ask for</legend>
         <p id={`${prefix}-scope-help`} className="text-xs text-slate-500">None ticked: any scope.</p>
-        <div className="mt-1 grid grid-cols-2 gap-x-4">
+        <div className="mt-1 flex flex-wrap gap-x-5 gap-y-1">
           {scopes.map((s) => (
             <div key={s} className="flex items-center gap-2 text-sm">
               <input id={`${prefix}-scope-${s}`} type="checkbox" name="scope" value={s} defaultChecked={values.scopes.includes(s)} className="h-4 w-4" />

@@ -75,7 +75,7 @@ export type ClientListFilter = {
   q?: string;
   source?: ClientSource;
   status?: ClientStatus;
-  /** Row id of any client of a re-registration group: lists the clients sharing its name and redirect URIs. */
+  /** A re-registration group (groupKey of a row): the clients sharing its name and redirect URIs. */
   group?: string;
 };
 
@@ -91,6 +91,8 @@ export type ClientListRow = {
   activeGrants: number;
   /** Clients (this one included) with the same name and redirect URIs: an MCP client registering again and again. */
   groupSize: number;
+  /** Names that group in a URL; it stays valid when any of its clients is deleted. */
+  groupKey: string;
 };
 
 export type ClientPage = { rows: ClientListRow[]; next: string | null };
@@ -107,9 +109,9 @@ export async function listClientsPage(db: Db, filter: ClientListFilter, page: { 
   if (filter.source) and.push({ source: filter.source });
   if (filter.status) and.push({ disabled: filter.status === 'disabled' });
   if (filter.group) {
-    const anchor = await db.prisma.client.findUnique({ where: { id: filter.group }, select: { name: true, redirectUris: true } });
-    if (!anchor) return { rows: [], next: null };
-    and.push({ name: anchor.name, redirectUris: anchor.redirectUris });
+    const group = decodeGroupKey(filter.group);
+    if (!group) return { rows: [], next: null };
+    and.push({ name: group.name, redirectUris: group.redirectUris });
   }
   const cursor = decodeCursor(page.after);
   const at = cursor ? new Date(cursor.value) : null;
@@ -135,12 +137,28 @@ export async function listClientsPage(db: Db, filter: ClientListFilter, page: { 
       lastUsedAt: r.lastUsedAt,
       activeGrants: grants.get(r.id) ?? 0,
       groupSize: groups.get(groupKey(r)) ?? 1,
+      groupKey: encodeGroupKey(r),
     })),
     next: rows.length > limit && last ? encodeCursor({ value: last.createdAt.toISOString(), id: last.id }) : null,
   };
 }
 
 const groupKey = (r: { name: string; redirectUris: string }) => `${r.name}\u0000${r.redirectUris}`;
+
+/** A group as it goes into a URL: its name and redirect URIs (as stored), base64url JSON. */
+export function encodeGroupKey(r: { name: string; redirectUris: string }): string {
+  return Buffer.from(JSON.stringify([r.name, r.redirectUris])).toString('base64url');
+}
+
+export function decodeGroupKey(key: string): { name: string; redirectUris: string } | null {
+  try {
+    const parsed: unknown = JSON.parse(Buffer.from(key, 'base64url').toString('utf8'));
+    if (!Array.isArray(parsed) || parsed.length !== 2 || !parsed.every((v) => typeof v === 'string')) return null;
+    return { name: parsed[0] as string, redirectUris: parsed[1] as string };
+  } catch {
+    return null;
+  }
+}
 
 async function activeGrantCounts(db: Db, clientIds: string[]): Promise<Map<string, number>> {
   if (clientIds.length === 0) return new Map();
@@ -183,14 +201,17 @@ export type ClientDetails = {
   secretRotatedAt: Date | null;
   activeGrants: number;
   groupSize: number;
+  groupKey: string;
 };
 
 export async function getClientDetails(db: Db, id: string): Promise<ClientDetails | null> {
   const row = await db.prisma.client.findUnique({ where: { id } });
   if (!row) return null;
-  const [activeGrants, groupSize] = await Promise.all([
+  const [activeGrants, groupSize, creator] = await Promise.all([
     db.prisma.grant.count({ where: { clientId: id, revokedAt: null } }),
     db.prisma.client.count({ where: { name: row.name, redirectUris: row.redirectUris } }),
+    // createdBy holds a user id when an admin made it, else a label such as "cli".
+    row.createdBy ? db.prisma.user.findUnique({ where: { id: row.createdBy }, select: { email: true } }) : null,
   ]);
   const client = toClient(row);
   return {
@@ -207,13 +228,14 @@ export async function getClientDetails(db: Db, id: string): Promise<ClientDetail
     disabled: client.disabled,
     logoUri: client.logoUri,
     clientUri: client.clientUri,
-    createdBy: row.createdBy,
+    createdBy: creator?.email ?? row.createdBy,
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
     lastUsedAt: row.lastUsedAt,
     secretRotatedAt: row.secretRotatedAt,
     activeGrants,
     groupSize,
+    groupKey: encodeGroupKey(row),
   };
 }
 

@@ -38,6 +38,7 @@ function Confirmed<S extends TClientActionResult>({
   confirm: confirmLabel,
   question,
   destructive = true,
+  hidden = false,
   children,
 }: {
   id: string;
@@ -47,6 +48,8 @@ function Confirmed<S extends TClientActionResult>({
   confirm: string;
   question: ReactNode;
   destructive?: boolean;
+  /** Hides the button but keeps the last result on screen (e.g. nothing is left to revoke). */
+  hidden?: boolean;
   children?: (state: S | null) => ReactNode;
 }) {
   const [state, action, pending] = useActionState<S | null, FormData>(serverAction, null);
@@ -63,7 +66,7 @@ function Confirmed<S extends TClientActionResult>({
             <button type="button" onClick={() => setAsking(false)} className={secondary}>Cancel</button>
           </div>
         </form>
-      ) : (
+      ) : hidden ? null : (
         <button type="button" onClick={() => setAsking(true)} disabled={pending} className={destructive ? dangerOutline : secondary}>
           {pending ? 'Working…' : openLabel}
         </button>
@@ -142,10 +145,10 @@ export function DisableClient({ id, disabled }: { id: string; disabled: boolean 
 }
 
 export function RevokeAllGrants({ id, count }: { id: string; count: number }) {
-  if (count === 0) return null;
   return (
     <Confirmed
       id={id}
+      hidden={count === 0}
       action={revokeClientGrantsAction}
       open={`Revoke all ${count} grant${count === 1 ? '' : 's'}…`}
       confirm={`Confirm: revoke ${count} grant${count === 1 ? '' : 's'}`}

@@ -36,7 +36,7 @@ export default async function ClientPage({ params }: { params: Promise<{ id: str
     [
       'Registrations',
       client.groupSize > 1 ? (
-        <Link key="g" href={`/admin/clients?group=${encodeURIComponent(client.id)}`} className="text-indigo-700 underline">×{client.groupSize} with this name and these redirect URIs</Link>
+        <Link key="g" href={`/admin/clients?group=${client.groupKey}`} className="text-indigo-700 underline">×{client.groupSize} with this name and these redirect URIs</Link>
       ) : (
         'only this one'
       ),
