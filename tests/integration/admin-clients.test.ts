@@ -5,6 +5,8 @@
 // rotating a secret (the old one stops at once); disabling (its tokens stop
 // introspecting as active); revoking every grant; deleting with what goes; and
 // pruning unused dynamic clients — never one with a live grant.
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ZodError } from 'zod';
 import { createClient as createAdminClient } from '../../lib/server/clients/create-client.ts';
@@ -280,6 +282,27 @@ describe.each(providers)('client administration on %s', (provider) => {
     );
     expect(pruned.every((e) => e.actor.type === 'user' && e.details?.reason === 'manual')).toBe(true);
     expect(await countPrunableDynamicClients(db(), new Date(now.getTime() - idleSeconds * 1000))).toBe(0);
+  });
+
+  it.runIf(provider === 'postgresql')('a grant committed while a prune waits for its client keeps the client (row locks)', async () => {
+    const c = await createClient(db(), { name: unique('Racing'), source: 'dynamic' });
+    await setClientTimes(db(), c.id, { createdAt: new Date(Date.now() - 40 * DAY), lastUsedAt: null });
+    const user = await createUser(server);
+    // A consent in flight on another connection: the grant's foreign key holds a key-share lock on the client row.
+    const other = new pg.Client({ connectionString: server.databaseUrl });
+    await other.connect();
+    try {
+      await other.query('BEGIN');
+      await other.query(`INSERT INTO "Grant" (id, "userId", "clientId", scope) VALUES ($1, $2, $3, 'mcp:tools')`, [randomUUID(), user.id, c.id]);
+      const pruning = pruneUnusedDynamicClients(db(), { idleSeconds: 30 * 86400, actor: ADMIN, reason: 'manual' });
+      await new Promise((r) => setTimeout(r, 500));
+      await other.query('COMMIT');
+      await pruning;
+    } finally {
+      await other.end();
+    }
+    expect(await findClientRowById(db(), c.id)).not.toBeNull();
+    expect((await listActiveGrantsOfClient(db(), c.id)).total).toBe(1);
   });
 
   it('the schedule prunes as the system actor', async () => {
