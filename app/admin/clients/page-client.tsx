@@ -164,7 +164,7 @@ export function PruneClientsForm({ defaultIdle, automatic }: { defaultIdle: stri
       <form action={action} className="flex flex-wrap items-end gap-3" aria-label="Preview pruning">
         <input type="hidden" name="step" value="preview" />
         <div>
-          <label htmlFor="prune-idle" className="text-sm font-medium text-slate-800">Unused for</label>
+          <label htmlFor="prune-idle" className="block text-sm font-medium text-slate-800">Unused for</label>
           <input id="prune-idle" name="idle" defaultValue={preview?.idle ?? defaultIdle} required aria-describedby={state?.fieldErrors?.idle ? 'prune-idle-error prune-idle-help' : 'prune-idle-help'} className="mt-1 w-32 rounded-md border border-slate-300 px-3 py-2 text-sm" />
         </div>
         <button type="submit" disabled={pending} className="rounded-md border border-slate-300 bg-white px-4 py-2 font-medium text-slate-800 hover:bg-slate-50 disabled:opacity-60">
