@@ -23,7 +23,7 @@ import {
   listClientsPage,
   setClientDisabled,
 } from '../../lib/server/db/clients.ts';
-import { listActiveGrantsOfClient, revokeActiveGrantsOfClient } from '../../lib/server/db/grants.ts';
+import { listActiveGrantsOfClient, revokeActiveGrantsOfClient } from '../../lib/server/db/client-grants.ts';
 import { startDynamicClientPruning } from '../../lib/server/runtime/client-pruning.ts';
 import { providers } from '../helpers/databases.ts';
 import { countRows, createClient, setClientTimes, unique } from '../helpers/factories.ts';

@@ -13,7 +13,7 @@ import { updateClient } from '@/lib/server/clients/update-client';
 import { getAppContext } from '@/lib/server/context';
 import type { AuditActor } from '@/lib/server/db/audit';
 import { deleteClientById, listClientsPage, setClientDisabled, type ClientPage } from '@/lib/server/db/clients';
-import { revokeActiveGrantsOfClient } from '@/lib/server/db/grants';
+import { revokeActiveGrantsOfClient } from '@/lib/server/db/client-grants';
 import { parseDurationSeconds } from '@/lib/config';
 import { CLIENTS_PAGE_SIZE, parseClientListParams } from './list-params';
 

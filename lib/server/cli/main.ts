@@ -3,10 +3,10 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ZodError } from 'zod';
 import { ConfigError, getConfig, parseDurationSeconds } from '../../config.ts';
 import { getDb } from '../db/client.ts';
+import { pruneUnusedDynamicClients } from '../clients/prune-dynamic-clients.ts';
 import { MigrationError, applyMigrations } from '../db/migrate.ts';
 import { countLiveAccessTokensByKid, listSigningKeys } from '../db/signing-keys.ts';
 import { createClient } from '../clients/create-client.ts';
-import { pruneUnusedDynamicClients } from '../clients/prune-dynamic-clients.ts';
 import { retireExpiredSigningKeys, rotateSigningKey } from '../keys/signing-keys.ts';
 import { bootstrap, resolveProcessSecret, seedDatabase, StartupError } from '../runtime/bootstrap.ts';
 import { log, useCliLogging } from '../runtime/logger.ts';
@@ -75,6 +75,20 @@ async function adminCreate(args: string[]): Promise<void> {
   say(`${created ? 'created' : 'updated'} administrator ${user.email} (username ${user.username})${password ? ' with a local password' : ''}`);
 }
 
+async function clientsPrune(args: string[]): Promise<void> {
+  const v = options(args, { idle: { type: 'string' }, 'dry-run': { type: 'boolean' } });
+  const configured = getConfig().dynamicClientMaxIdle;
+  const idleSeconds = v.idle === undefined ? configured : parseDurationSeconds(v.idle);
+  if (idleSeconds === null) {
+    throw new CliError(v.idle === undefined ? 'clients prune needs --idle (e.g. --idle 30d) or GATEHOUSE_DYNAMIC_CLIENT_MAX_IDLE' : `--idle "${v.idle}" is not a duration (use seconds, or 15m, 12h, 30d)`, 2);
+  }
+  const { db } = await bootstrap();
+  const dryRun = Boolean(v['dry-run']);
+  const { count } = await pruneUnusedDynamicClients(db, { idleSeconds, dryRun, actor: CLI_ACTOR, reason: 'cli' });
+  const what = `dynamic client${count === 1 ? '' : 's'} unused for ${v.idle ?? `${idleSeconds}s`} and without a live grant`;
+  say(dryRun ? `${count} ${what} would be pruned (dry run: nothing deleted)` : `pruned ${count} ${what}`);
+}
+
 async function clientCreate(args: string[]): Promise<void> {
   const v = options(args, {
     name: { type: 'string' },
@@ -108,20 +122,6 @@ async function clientCreate(args: string[]): Promise<void> {
   if (clientSecret) say(`  client_secret: ${clientSecret}   (shown once; store it now)`);
   say(`  grant types:   ${client.grantTypes.join(', ')}`);
   if (client.redirectUris.length) say(`  redirect URIs: ${client.redirectUris.join(', ')}`);
-}
-
-async function clientsPrune(args: string[]): Promise<void> {
-  const v = options(args, { idle: { type: 'string' }, 'dry-run': { type: 'boolean' } });
-  const configured = getConfig().dynamicClientMaxIdle;
-  const idleSeconds = v.idle === undefined ? configured : parseDurationSeconds(v.idle);
-  if (idleSeconds === null) {
-    throw new CliError(v.idle === undefined ? 'clients prune needs --idle (e.g. --idle 30d) or GATEHOUSE_DYNAMIC_CLIENT_MAX_IDLE' : `--idle "${v.idle}" is not a duration (use seconds, or 15m, 12h, 30d)`, 2);
-  }
-  const { db } = await bootstrap();
-  const dryRun = Boolean(v['dry-run']);
-  const { count } = await pruneUnusedDynamicClients(db, { idleSeconds, dryRun, actor: CLI_ACTOR, reason: 'cli' });
-  const what = `dynamic client${count === 1 ? '' : 's'} unused for ${v.idle ?? `${idleSeconds}s`} and without a live grant`;
-  say(dryRun ? `${count} ${what} would be pruned (dry run: nothing deleted)` : `pruned ${count} ${what}`);
 }
 
 async function keys(verb: string | undefined): Promise<void> {

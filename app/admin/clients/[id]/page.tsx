@@ -7,7 +7,7 @@ import { PageHeader } from '@/components/ui/page-header';
 import { requireAdmin } from '@/lib/server/auth/current-user';
 import { getAppContext } from '@/lib/server/context';
 import { describeClientDeletion, getClientDetails } from '@/lib/server/db/clients';
-import { listActiveGrantsOfClient } from '@/lib/server/db/grants';
+import { listActiveGrantsOfClient } from '@/lib/server/db/client-grants';
 import { listScopeNames } from '@/lib/server/db/scope-names';
 import { formatWhen, SOURCE_LABEL } from '../format';
 import { DeleteClient, DisableClient, EditClientForm, RevokeAllGrants, RotateSecret } from './page-client';
