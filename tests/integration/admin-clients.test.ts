@@ -82,6 +82,9 @@ describe.each(providers)('client administration on %s', (provider) => {
     for (let i = 0; i < 5; i++) made.push(await createClient(db(), { name: `${tag} MCP`, source: 'dynamic', redirectUris: ['http://127.0.0.1:9/cb'] }));
     const other = await createClient(db(), { name: `${tag} Other`, source: 'admin' });
     await setClientDisabled(db(), other.id, true, ADMIN);
+    // Distinct registration times (rows made within one millisecond would be ordered by id).
+    const start = Date.now() - 60_000;
+    for (const [i, c] of [...made, other].entries()) await setClientTimes(db(), c.id, { createdAt: new Date(start + i * 1000) });
 
     const seen: string[] = [];
     let after: string | undefined;
