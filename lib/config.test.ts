@@ -29,6 +29,12 @@ describe('parseConfig (SPEC §2)', () => {
     expect(config.ttl).toEqual({ accessToken: 900, refreshToken: 2592000, code: 60, refreshReuseGrace: 30 });
     expect(config.signOut.landingUrl).toBe('http://localhost:3000/signed-out');
     expect(config.redisUrl).toBeNull();
+    expect(config.dynamicClientMaxIdle).toBeNull();
+  });
+
+  it('reads the idle period after which unused dynamic clients are pruned', () => {
+    expect(parse({ GATEHOUSE_DYNAMIC_CLIENT_MAX_IDLE: '30d' }).dynamicClientMaxIdle).toBe(30 * 86400);
+    expect(parse({ GATEHOUSE_DYNAMIC_CLIENT_MAX_IDLE: '' }).dynamicClientMaxIdle).toBeNull();
   });
 
   it('follows PORT into the default issuer', () => {
@@ -49,6 +55,7 @@ describe('parseConfig (SPEC §2)', () => {
     [{ GATEHOUSE_FORWARD_AUTH: 'maybe' }, 'GATEHOUSE_FORWARD_AUTH: must be true or false'],
     [{ GATEHOUSE_FORWARD_AUTH: 'true' }, 'GATEHOUSE_PROXY_SECRET: is required'],
     [{ GATEHOUSE_ACCESS_TOKEN_TTL: '15 minutes' }, 'GATEHOUSE_ACCESS_TOKEN_TTL'],
+    [{ GATEHOUSE_DYNAMIC_CLIENT_MAX_IDLE: 'a month' }, 'GATEHOUSE_DYNAMIC_CLIENT_MAX_IDLE: "a month" is not a duration'],
     [{ GATEHOUSE_SECRET: 'short' }, 'GATEHOUSE_SECRET: must be at least 32 characters'],
     [{ REDIS_URL: 'http://x' }, 'REDIS_URL'],
     [{ GATEHOUSE_BYPASS_PATHS: 'signed-out' }, 'GATEHOUSE_BYPASS_PATHS'],

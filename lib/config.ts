@@ -146,6 +146,7 @@ const schema = z.object({
     })
     .default(30),
   GATEHOUSE_CIMD_ALLOW_HTTP_LOOPBACK: bool.default(false),
+  GATEHOUSE_DYNAMIC_CLIENT_MAX_IDLE: duration.optional(),
   GATEHOUSE_METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   GATEHOUSE_RATE_LIMITS: bool.default(true),
   GATEHOUSE_LISTEN_ADDRESS: z.string().regex(/^[0-9a-fA-F.:]+$|^localhost$/, 'must be an IP address such as 127.0.0.1 or 0.0.0.0').default('0.0.0.0'),
@@ -181,6 +182,8 @@ export type Config = {
   signOut: { oauth2ProxySignOutUrl: string | null; oidcLogoutUrl: string | null; oidcClientId: string | null; landingUrl: string };
   ttl: { accessToken: number; refreshToken: number; code: number; refreshReuseGrace: number };
   cimdAllowHttpLoopback: boolean;
+  /** Seconds after which an unused dynamic client without a live grant is pruned; null = never automatically. */
+  dynamicClientMaxIdle: number | null;
   metricsToken: string | null;
   /** Per-IP limits on the protocol endpoints (off only for benchmarks). */
   rateLimits: boolean;
@@ -263,6 +266,7 @@ function shapeConfig(raw: Raw, cwd: string): Config {
       refreshReuseGrace: raw.GATEHOUSE_REFRESH_REUSE_GRACE,
     },
     cimdAllowHttpLoopback: raw.GATEHOUSE_CIMD_ALLOW_HTTP_LOOPBACK,
+    dynamicClientMaxIdle: raw.GATEHOUSE_DYNAMIC_CLIENT_MAX_IDLE ?? null,
     metricsToken: raw.GATEHOUSE_METRICS_TOKEN ?? null,
     rateLimits: raw.GATEHOUSE_RATE_LIMITS,
     listenAddress: raw.GATEHOUSE_LISTEN_ADDRESS,

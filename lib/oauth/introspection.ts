@@ -1,6 +1,7 @@
 // POST /oauth/introspect — RFC 7662, for resource-server clients allowed to
 // introspect. Every kind of token answers with the same fields, and workspaces
-// and tools are resolved now, so a revocation or a team change shows at once.
+// and tools are resolved now, so a revocation, a team change or a disabled
+// client shows at once.
 import { hashToken } from '../crypto.ts';
 import { verifyOwnAccessToken } from './access-token.ts';
 import { authenticateClient } from './client-auth.ts';
@@ -61,6 +62,11 @@ async function introspectAccessToken(ctx: OAuthContext, token: string): Promise<
   if (!claims) return INACTIVE;
   const record = await ctx.store.findAccessToken(claims.jti);
   if (!record || record.revokedAt) return INACTIVE;
+  // A disabled client's tokens stop at once (and work again if it is enabled):
+  // the token endpoint already refuses it, and a resource server asking here
+  // must not keep honouring what it was issued.
+  const client = await ctx.store.findClient(claims.client_id);
+  if (!client || client.disabled) return INACTIVE;
   let reach = { workspaces: claims.workspaces ?? [], tools: claims.tools ?? [] };
   if (record.grantId) {
     const grant = await ctx.store.findGrant(record.grantId);

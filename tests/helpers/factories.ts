@@ -208,3 +208,10 @@ export async function countRows(db: Db, model: 'grant' | 'accessToken' | 'refres
   const delegate = db.prisma[model] as unknown as { count(args: { where: Record<string, unknown> }): Promise<number> };
   return delegate.count({ where });
 }
+
+// ---------------------------------------------------------------------------
+// Client ages (pruning looks at when a client was registered and last used)
+
+export async function setClientTimes(db: Db, clientRowId: string, times: { createdAt?: Date; lastUsedAt?: Date | null }): Promise<void> {
+  await db.prisma.client.update({ where: { id: clientRowId }, data: times });
+}

@@ -3,7 +3,7 @@
 // signing key, the generated secret, key rotation and retirement, creating an
 // administrator and an OAuth client, and how it fails.
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +14,7 @@ import { sqliteFileOf } from '../../lib/server/db/url.ts';
 import { applyMigrations } from '../../lib/server/db/migrate.ts';
 import { verifyPassword } from '../../lib/server/auth/passwords.ts';
 import { createTestDatabase, providers, type Provider, type TestDatabase } from '../helpers/databases.ts';
+import { createClient, createUser, setClientTimes } from '../helpers/factories.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const BIN = path.join(ROOT, 'bin/gatehouse.mjs');
@@ -269,6 +270,39 @@ describe.concurrent.each(providers)('gatehouse CLI on %s', (provider: Provider) 
       expect(failed.stdout).not.toContain('gh_cs_');
     }
     expect(await db().prisma.client.count()).toBe(3);
+  });
+
+  it('clients prune deletes unused dynamic clients without a live grant; --dry-run only counts', { timeout: TIMEOUT }, async (ctx) => {
+    const { expect } = ctx;
+    const { env, db } = await setup(ctx, { migrated: true });
+    const old = new Date(Date.now() - 40 * 86_400_000);
+    const stale = await createClient(db(), { source: 'dynamic' });
+    await setClientTimes(db(), stale.id, { createdAt: old, lastUsedAt: old });
+    const held = await createClient(db(), { source: 'dynamic' });
+    await setClientTimes(db(), held.id, { createdAt: old, lastUsedAt: null });
+    const user = await createUser(db());
+    await db().prisma.grant.create({ data: { id: randomUUID(), userId: user.id, clientId: held.id, scope: 'mcp:tools' } });
+    const fresh = await createClient(db(), { source: 'dynamic' });
+
+    const dry = await runCli(['clients', 'prune', '--idle', '30d', '--dry-run'], env());
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).toMatch(/^1 dynamic client unused for 30d and without a live grant would be pruned \(dry run/m);
+    expect(await db().prisma.client.count()).toBe(3);
+
+    const bad = await runCli(['clients', 'prune', '--idle', 'a month'], env());
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--idle "a month" is not a duration/);
+    const missing = await runCli(['clients', 'prune'], env());
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/needs --idle/);
+
+    const run = await runCli(['clients', 'prune', '--idle', '30d'], env());
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/pruned 1 dynamic client unused for 30d/);
+    const left = (await db().prisma.client.findMany({ select: { id: true } })).map((c) => c.id).sort();
+    expect(left).toEqual([held.id, fresh.id].sort());
+    const events = await db().prisma.auditEvent.findMany({ where: { action: 'client.pruned' } });
+    expect(events.map((e) => [e.targetId, e.actorType, e.actorLabel])).toEqual([[stale.clientId, 'system', 'cli']]);
   });
 });
 

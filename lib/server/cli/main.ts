@@ -1,8 +1,9 @@
 // The Gatehouse CLI: bootstrap tasks for operators (SPEC §7).
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ZodError } from 'zod';
-import { ConfigError, getConfig } from '../../config.ts';
+import { ConfigError, getConfig, parseDurationSeconds } from '../../config.ts';
 import { getDb } from '../db/client.ts';
+import { pruneUnusedDynamicClients } from '../clients/prune-dynamic-clients.ts';
 import { MigrationError, applyMigrations } from '../db/migrate.ts';
 import { countLiveAccessTokensByKid, listSigningKeys } from '../db/signing-keys.ts';
 import { createClient } from '../clients/create-client.ts';
@@ -22,6 +23,10 @@ const USAGE = `usage: gatehouse <command>
   client create --name N [--redirect-uri U]... [--confidential] [--grant G]...
                 [--scope S] [--introspect] [--json]
                                      register an OAuth client (prints its secret once)
+  clients prune [--idle D] [--dry-run]
+                                     delete dynamically registered clients unused for D
+                                     (e.g. 30d; default GATEHOUSE_DYNAMIC_CLIENT_MAX_IDLE)
+                                     that have no live grant
   keys list                          signing keys, their status and live tokens
   keys rotate                        start signing with a new key at once (the old one retires)
   keys rotate --stage                publish a new key in JWKS without signing with it yet
@@ -71,6 +76,20 @@ async function adminCreate(args: string[]): Promise<void> {
   const { db } = await bootstrap();
   const { user, created } = await createAdmin(db, { email: values.email, password }, CLI_ACTOR);
   say(`${created ? 'created' : 'updated'} administrator ${user.email} (username ${user.username})${password ? ' with a local password' : ''}`);
+}
+
+async function clientsPrune(args: string[]): Promise<void> {
+  const v = options(args, { idle: { type: 'string' }, 'dry-run': { type: 'boolean' } });
+  const configured = getConfig().dynamicClientMaxIdle;
+  const idleSeconds = v.idle === undefined ? configured : parseDurationSeconds(v.idle);
+  if (idleSeconds === null) {
+    throw new CliError(v.idle === undefined ? 'clients prune needs --idle (e.g. --idle 30d) or GATEHOUSE_DYNAMIC_CLIENT_MAX_IDLE' : `--idle "${v.idle}" is not a duration (use seconds, or 15m, 12h, 30d)`, 2);
+  }
+  const { db } = await bootstrap();
+  const dryRun = Boolean(v['dry-run']);
+  const { count } = await pruneUnusedDynamicClients(db, { idleSeconds, dryRun, actor: CLI_ACTOR, reason: 'cli' });
+  const what = `dynamic client${count === 1 ? '' : 's'} unused for ${v.idle ?? `${idleSeconds}s`} and without a live grant`;
+  say(dryRun ? `${count} ${what} would be pruned (dry run: nothing deleted)` : `pruned ${count} ${what}`);
 }
 
 async function clientCreate(args: string[]): Promise<void> {
@@ -185,8 +204,10 @@ export async function main(argv: string[]): Promise<number> {
         await adminCreate(rest);
         break;
       case 'client':
-        if (sub !== 'create') throw new CliError(`unknown client command "${sub ?? ''}"\n\n${USAGE}`, 2);
-        await clientCreate(rest);
+      case 'clients':
+        if (sub === 'create') await clientCreate(rest);
+        else if (sub === 'prune') await clientsPrune(rest);
+        else throw new CliError(`unknown ${command} command "${sub ?? ''}"\n\n${USAGE}`, 2);
         break;
       case 'keys':
         await keys(sub, rest);

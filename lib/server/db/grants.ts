@@ -3,6 +3,7 @@
 import { auditEventData } from './audit.ts';
 import type { Db } from './client.ts';
 import { parseList, splitScope } from './columns.ts';
+import type { Prisma as PrismaNs } from './generated/sqlite/client.ts';
 
 export type UserGrantView = {
   id: string;
@@ -36,13 +37,25 @@ export async function listActiveGrantsOfUser(db: Db, userId: string): Promise<Us
   }));
 }
 
+/**
+ * Revokes the active grants matching `where` and, first, the refresh and access
+ * tokens issued under them; returns how many grants it revoked. One function
+ * for every way of revoking grants (a user's one, all of a client's), so none
+ * forgets a kind of token. Runs inside the caller's transaction.
+ */
+export async function revokeGrantsWhere(tx: PrismaNs.TransactionClient, where: PrismaNs.GrantWhereInput, at: Date): Promise<number> {
+  const active = { AND: [where, { revokedAt: null }] };
+  await tx.refreshToken.updateMany({ where: { grant: active, revokedAt: null }, data: { revokedAt: at, revokedReason: 'grant_revoked' } });
+  await tx.accessToken.updateMany({ where: { grant: active, revokedAt: null }, data: { revokedAt: at } });
+  const { count } = await tx.grant.updateMany({ where: active, data: { revokedAt: at } });
+  return count;
+}
+
 /** Revokes the grant if it belongs to the user; returns whether it did. */
 export async function revokeGrantOfUser(db: Db, userId: string, grantId: string, at = new Date()): Promise<boolean> {
   return db.prisma.$transaction(async (tx) => {
-    const { count } = await tx.grant.updateMany({ where: { id: grantId, userId, revokedAt: null }, data: { revokedAt: at } });
+    const count = await revokeGrantsWhere(tx, { id: grantId, userId }, at);
     if (count === 0) return false;
-    await tx.refreshToken.updateMany({ where: { grantId, revokedAt: null }, data: { revokedAt: at, revokedReason: 'grant_revoked' } });
-    await tx.accessToken.updateMany({ where: { grantId, revokedAt: null }, data: { revokedAt: at } });
     await tx.auditEvent.create({
       data: auditEventData({ actor: { type: 'user', id: userId }, action: 'grant.revoked', target: { type: 'grant', id: grantId }, details: { by: 'owner' } }, at),
     });

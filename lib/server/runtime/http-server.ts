@@ -15,6 +15,7 @@ import { NO_STORE, isServiceUnavailable, sendHtmlPage, sendJson } from '../http/
 import { stampClientAddress } from './client-address.ts';
 import { applyEdgeIdentity } from './edge-identity.ts';
 import { checkReadiness } from './health.ts';
+import { startDynamicClientPruning } from './client-pruning.ts';
 import { closeRedis } from './redis.ts';
 import { bridgeConsoleToLogger, log } from './logger.ts';
 import { instrumentRequest } from '../observability/instrument-request.ts';
@@ -105,6 +106,8 @@ export async function startHttpServer(ctx: AppContext, opts: { dev?: boolean; ho
   });
   const url = `http://localhost:${ctx.config.port}`;
   log('info', `Gatehouse listening on ${url}`, { issuer: ctx.config.issuer, database: ctx.config.database.provider });
+  // Background work: pruning unused dynamic clients, when configured.
+  const pruning = ctx.config.dynamicClientMaxIdle ? startDynamicClientPruning(ctx.db, ctx.config.dynamicClientMaxIdle) : null;
 
   let closing: Promise<void> | null = null;
   /**
@@ -115,6 +118,7 @@ export async function startHttpServer(ctx: AppContext, opts: { dev?: boolean; ho
    */
   async function shutdown(): Promise<void> {
     log('info', 'shutting down: refusing new connections, finishing requests in flight', { in_flight: drainer.inFlight, drain_timeout_ms: SHUTDOWN_DRAIN_MS });
+    pruning?.stop();
     const drained = await drainer.drain(SHUTDOWN_DRAIN_MS);
     if (drained.forced) log('warn', 'shutdown: requests still running after the drain period were cut off', { abandoned: drained.abandoned });
     const steps: Array<[string, () => Promise<unknown>]> = [

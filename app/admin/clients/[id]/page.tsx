@@ -1,0 +1,117 @@
+// One client (SPEC §6): its settings, secret, status, active grants, and deleting it.
+import type { Metadata } from 'next';
+import Link from 'next/link';
+import { notFound } from 'next/navigation';
+import { Card, EmptyState } from '@/components/ui/card';
+import { PageHeader } from '@/components/ui/page-header';
+import { requireAdmin } from '@/lib/server/auth/current-user';
+import { getAppContext } from '@/lib/server/context';
+import { describeClientDeletion, getClientDetails } from '@/lib/server/db/clients';
+import { listActiveGrantsOfClient } from '@/lib/server/db/client-grants';
+import { listScopeNames } from '@/lib/server/db/scope-names';
+import { formatWhen, SOURCE_LABEL } from '../format';
+import { DeleteClient, DisableClient, EditClientForm, RevokeAllGrants, RotateSecret } from './page-client';
+
+export const metadata: Metadata = { title: 'Client' };
+
+export default async function ClientPage({ params }: { params: Promise<{ id: string }> }) {
+  await requireAdmin();
+  const { id } = await params;
+  const { db } = getAppContext();
+  const client = id.length <= 100 ? await getClientDetails(db, id) : null;
+  if (!client) notFound();
+  const [grants, scopes, impact] = await Promise.all([listActiveGrantsOfClient(db, client.id), listScopeNames(db), describeClientDeletion(db, client.id)]);
+  const facts: [string, React.ReactNode][] = [
+    ['client_id', <code key="id" className="font-mono text-xs break-all">{client.clientId}</code>],
+    ['Source', SOURCE_LABEL[client.source]],
+    ['Kind', client.confidential ? `confidential (${client.tokenEndpointAuthMethod})` : 'public (PKCE, no secret)'],
+    ['Status', client.disabled ? 'disabled' : 'active'],
+    ['Redirect URIs', client.redirectUris.length ? <ul key="r" className="font-mono text-xs">{client.redirectUris.map((u) => <li key={u} className="break-all">{u}</li>)}</ul> : 'none'],
+    ['Grant types', client.grantTypes.join(', ') || 'none'],
+    ['Scopes', client.scope || 'any'],
+    ['May introspect', client.canIntrospect ? 'yes' : 'no'],
+    ['Created', `${formatWhen(client.createdAt)}${client.createdBy ? ` by ${client.createdBy}` : ''}`],
+    ['Last used', formatWhen(client.lastUsedAt)],
+    ...(client.confidential ? [['Secret rotated', formatWhen(client.secretRotatedAt, 'never')] as [string, React.ReactNode]] : []),
+    [
+      'Registrations',
+      client.groupSize > 1 ? (
+        <Link key="g" href={`/admin/clients?group=${client.groupKey}`} className="text-indigo-700 underline">×{client.groupSize} with this name and these redirect URIs</Link>
+      ) : (
+        'only this one'
+      ),
+    ],
+  ];
+  return (
+    <div className="space-y-6">
+      <p className="text-sm"><Link href="/admin/clients" className="text-indigo-700 hover:underline">← All clients</Link></p>
+      <PageHeader title={client.name} description={client.disabled ? 'Disabled: it can get no tokens, and its tokens do not introspect as active.' : undefined} />
+      <Card title="Details">
+        <dl className="grid gap-x-6 gap-y-2 text-sm sm:grid-cols-[10rem_1fr]">
+          {facts.map(([term, value]) => (
+            <div key={term} className="contents">
+              <dt className="text-slate-500">{term}</dt>
+              <dd className="text-slate-900">{value}</dd>
+            </div>
+          ))}
+        </dl>
+      </Card>
+      <Card title="Settings">
+        {client.source === 'metadata_document' ? (
+          <p className="text-sm text-slate-600">This client is described by its Client ID Metadata Document at its client_id URL; Gatehouse refreshes its settings from there. You can disable or delete it here.</p>
+        ) : (
+          <EditClientForm
+            id={client.id}
+            scopes={scopes}
+            values={{ name: client.name, redirectUris: client.redirectUris.join('\n'), grantTypes: client.grantTypes, scopes: client.scope.split(' ').filter(Boolean), canIntrospect: client.canIntrospect }}
+          />
+        )}
+      </Card>
+      {client.confidential ? (
+        <Card title="Secret">
+          <RotateSecret id={client.id} />
+        </Card>
+      ) : null}
+      <Card title={`Active grants (${grants.total})`}>
+        {grants.total === 0 ? (
+          <EmptyState title="No active grants">No user has given this client access, or every grant was revoked.</EmptyState>
+        ) : (
+          <>
+            <table className="w-full text-left text-sm" aria-label="Active grants">
+              <thead className="text-slate-500">
+                <tr>
+                  <th scope="col" className="py-1 pr-3 font-medium">User</th>
+                  <th scope="col" className="py-1 pr-3 font-medium">Scopes</th>
+                  <th scope="col" className="py-1 pr-3 font-medium">Resource</th>
+                  <th scope="col" className="py-1 pr-3 font-medium">Granted</th>
+                  <th scope="col" className="py-1 font-medium">Last used</th>
+                </tr>
+              </thead>
+              <tbody>
+                {grants.grants.map((g) => (
+                  <tr key={g.id} className="border-t border-slate-100" data-testid="grant-row">
+                    <td className="py-2 pr-3">{g.userEmail}</td>
+                    <td className="py-2 pr-3 font-mono text-xs">{g.scope.join(' ') || '—'}</td>
+                    <td className="py-2 pr-3 font-mono text-xs break-all">{g.resource ?? '—'}</td>
+                    <td className="py-2 pr-3 whitespace-nowrap text-slate-600">{formatWhen(g.createdAt)}</td>
+                    <td className="py-2 whitespace-nowrap text-slate-600">{formatWhen(g.lastUsedAt)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+            {grants.total > grants.grants.length ? <p className="mt-2 text-xs text-slate-500">Showing the newest {grants.grants.length} of {grants.total}.</p> : null}
+          </>
+        )}
+        <div className="mt-4">
+          <RevokeAllGrants id={client.id} count={grants.total} />
+        </div>
+      </Card>
+      <Card title="Status">
+        <DisableClient id={client.id} disabled={client.disabled} />
+      </Card>
+      <Card title="Delete">
+        <DeleteClient id={client.id} name={client.name} impact={impact} />
+      </Card>
+    </div>
+  );
+}

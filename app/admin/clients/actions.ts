@@ -1,0 +1,170 @@
+'use server';
+// Client actions: each re-checks the admin, validates its input and answers
+// { ok, message, fieldErrors? } for the form; nothing throws at the user.
+import { revalidatePath } from 'next/cache';
+import { redirect } from 'next/navigation';
+import { z, ZodError } from 'zod';
+import { requireAdmin } from '@/lib/server/auth/current-user';
+import { fieldErrorsOf } from '@/lib/server/clients/client-settings';
+import { createClient } from '@/lib/server/clients/create-client';
+import { pruneUnusedDynamicClients } from '@/lib/server/clients/prune-dynamic-clients';
+import { rotateClientSecret } from '@/lib/server/clients/rotate-client-secret';
+import { updateClient } from '@/lib/server/clients/update-client';
+import { getAppContext } from '@/lib/server/context';
+import type { AuditActor } from '@/lib/server/db/audit';
+import { deleteClientById, listClientsPage, setClientDisabled, type ClientPage } from '@/lib/server/db/clients';
+import { revokeActiveGrantsOfClient } from '@/lib/server/db/client-grants';
+import { parseDurationSeconds } from '@/lib/config';
+import { CLIENTS_PAGE_SIZE, parseClientListParams } from './list-params';
+
+export type TClientActionResult = { ok: boolean; message: string; fieldErrors?: Record<string, string> };
+
+const actorOf = (admin: { id: string; email: string }): AuditActor => ({ type: 'user', id: admin.id, label: admin.email });
+const ZId = z.string().trim().min(1).max(100);
+const NOT_FOUND: TClientActionResult = { ok: false, message: 'That client no longer exists.' };
+
+export async function fetchClientsPageAction(raw: Record<string, string>): Promise<ClientPage> {
+  await requireAdmin();
+  const { after, ...filter } = parseClientListParams(typeof raw === 'object' && raw ? raw : {});
+  return listClientsPage(getAppContext().db, filter, { after, limit: CLIENTS_PAGE_SIZE });
+}
+
+// ---------------------------------------------------------------------------
+// Create
+
+export type TCreateClientValues = { name: string; type: string; redirectUris: string; grantTypes: string[]; scopes: string[]; canIntrospect: boolean };
+export type TCreateClientState = TClientActionResult & {
+  values?: TCreateClientValues;
+  /** Shown once: the secret is in this answer and nowhere else. */
+  created?: { id: string; clientId: string; name: string; clientSecret: string | null };
+};
+
+const lines = (text: string) => text.split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
+
+function settingsFromForm(form: FormData) {
+  return {
+    name: String(form.get('name') ?? ''),
+    redirectUris: String(form.get('redirectUris') ?? ''),
+    grantTypes: form.getAll('grantType').map(String),
+    scopes: form.getAll('scope').map(String),
+    canIntrospect: form.get('canIntrospect') === 'on',
+  };
+}
+
+export async function createClientAction(_previous: TCreateClientState | null, form: FormData): Promise<TCreateClientState> {
+  const admin = await requireAdmin();
+  const values: TCreateClientValues = { ...settingsFromForm(form), type: String(form.get('type') ?? '') };
+  const type = z.enum(['public', 'confidential']).safeParse(values.type);
+  if (!type.success) return { ok: false, message: 'Check the fields below.', fieldErrors: { type: 'Choose public or confidential' }, values };
+  try {
+    const { client, clientSecret } = await createClient(
+      getAppContext().db,
+      {
+        name: values.name,
+        redirectUris: lines(values.redirectUris),
+        confidential: type.data === 'confidential',
+        grantTypes: values.grantTypes as never,
+        scope: values.scopes.join(' '),
+        canIntrospect: values.canIntrospect,
+      },
+      actorOf(admin),
+    );
+    revalidatePath('/admin/clients');
+    return { ok: true, message: `Client ${client.name} created.`, created: { id: client.id, clientId: client.clientId, name: client.name, clientSecret } };
+  } catch (error) {
+    if (!(error instanceof ZodError)) throw error;
+    const { confidential, ...fieldErrors } = fieldErrorsOf(error);
+    return { ok: false, message: 'Check the fields below.', fieldErrors: confidential ? { ...fieldErrors, type: confidential } : fieldErrors, values };
+  }
+}
+
+// ---------------------------------------------------------------------------
+// One client
+
+export async function updateClientAction(_previous: TClientActionResult | null, form: FormData): Promise<TClientActionResult> {
+  const admin = await requireAdmin();
+  const id = ZId.safeParse(form.get('id'));
+  if (!id.success) return NOT_FOUND;
+  const values = settingsFromForm(form);
+  const result = await updateClient(
+    getAppContext().db,
+    id.data,
+    { name: values.name, redirectUris: lines(values.redirectUris), grantTypes: values.grantTypes as never, scope: values.scopes.join(' '), canIntrospect: values.canIntrospect },
+    actorOf(admin),
+  );
+  if (!result.ok) return result;
+  revalidatePath(`/admin/clients/${id.data}`);
+  return { ok: true, message: 'Saved.' };
+}
+
+export type TRotateSecretState = TClientActionResult & { clientSecret?: string };
+
+export async function rotateClientSecretAction(_previous: TRotateSecretState | null, form: FormData): Promise<TRotateSecretState> {
+  const admin = await requireAdmin();
+  const id = ZId.safeParse(form.get('id'));
+  if (!id.success) return NOT_FOUND;
+  const secret = await rotateClientSecret(getAppContext().db, id.data, actorOf(admin));
+  if (!secret) return { ok: false, message: 'This client has no secret to rotate (it is public, or gone).' };
+  revalidatePath(`/admin/clients/${id.data}`);
+  return { ok: true, message: 'New secret issued; the old one no longer works.', clientSecret: secret };
+}
+
+export async function setClientDisabledAction(_previous: TClientActionResult | null, form: FormData): Promise<TClientActionResult> {
+  const admin = await requireAdmin();
+  const parsed = z.object({ id: ZId, disabled: z.enum(['true', 'false']) }).safeParse({ id: form.get('id'), disabled: form.get('disabled') });
+  if (!parsed.success) return NOT_FOUND;
+  const disabled = parsed.data.disabled === 'true';
+  const changed = await setClientDisabled(getAppContext().db, parsed.data.id, disabled, actorOf(admin));
+  revalidatePath(`/admin/clients/${parsed.data.id}`);
+  if (!changed) return { ok: false, message: `The client is already ${disabled ? 'disabled' : 'enabled'}, or gone.` };
+  return { ok: true, message: disabled ? 'Client disabled: it can get no tokens, and its tokens no longer introspect as active.' : 'Client enabled.' };
+}
+
+export async function revokeClientGrantsAction(_previous: TClientActionResult | null, form: FormData): Promise<TClientActionResult> {
+  const admin = await requireAdmin();
+  const id = ZId.safeParse(form.get('id'));
+  if (!id.success) return NOT_FOUND;
+  const count = await revokeActiveGrantsOfClient(getAppContext().db, id.data, actorOf(admin));
+  revalidatePath(`/admin/clients/${id.data}`);
+  return { ok: true, message: count ? `Revoked ${count} grant${count === 1 ? '' : 's'} and their tokens.` : 'There were no active grants to revoke.' };
+}
+
+export async function deleteClientAction(_previous: TClientActionResult | null, form: FormData): Promise<TClientActionResult> {
+  const admin = await requireAdmin();
+  const id = ZId.safeParse(form.get('id'));
+  if (!id.success) return NOT_FOUND;
+  const impact = await deleteClientById(getAppContext().db, id.data, actorOf(admin));
+  if (!impact) return NOT_FOUND;
+  revalidatePath('/admin/clients');
+  redirect('/admin/clients?notice=deleted');
+}
+
+// ---------------------------------------------------------------------------
+// Pruning unused dynamic clients
+
+export type TPruneState = TClientActionResult & { preview?: { count: number; idle: string } };
+
+const ZIdle = z
+  .string()
+  .trim()
+  .transform((v, ctx) => {
+    const seconds = parseDurationSeconds(v);
+    if (seconds === null || seconds < 3600) {
+      ctx.addIssue({ code: 'custom', message: 'Give a duration of at least an hour, such as 12h or 30d' });
+      return z.NEVER;
+    }
+    return { text: v, seconds };
+  });
+
+export async function pruneClientsAction(_previous: TPruneState | null, form: FormData): Promise<TPruneState> {
+  const admin = await requireAdmin();
+  const idle = ZIdle.safeParse(form.get('idle') ?? '');
+  if (!idle.success) return { ok: false, message: 'Check the fields below.', fieldErrors: { idle: idle.error.issues[0].message } };
+  const dryRun = form.get('step') !== 'confirm';
+  const { count } = await pruneUnusedDynamicClients(getAppContext().db, { idleSeconds: idle.data.seconds, dryRun, actor: actorOf(admin), reason: 'manual' });
+  if (dryRun) {
+    return { ok: true, message: count ? `${count} client${count === 1 ? '' : 's'} would be pruned.` : 'No client would be pruned.', preview: { count, idle: idle.data.text } };
+  }
+  revalidatePath('/admin/clients');
+  return { ok: true, message: `Pruned ${count} client${count === 1 ? '' : 's'}.` };
+}

@@ -1,0 +1,56 @@
+// Clients (SPEC §6): search and page through every OAuth client, see which
+// are MCP clients registering again and again, create one, prune unused ones.
+import type { Metadata } from 'next';
+import Link from 'next/link';
+import { Card } from '@/components/ui/card';
+import { PageHeader } from '@/components/ui/page-header';
+import { requireAdmin } from '@/lib/server/auth/current-user';
+import { getAppContext } from '@/lib/server/context';
+import { decodeGroupKey, listClientsPage } from '@/lib/server/db/clients';
+import { listScopeNames } from '@/lib/server/db/scope-names';
+import { CLIENTS_PAGE_SIZE, parseClientListParams, toListParams } from './list-params';
+import { ClientsList, CreateClientForm, PruneClientsForm } from './page-client';
+
+export const metadata: Metadata = { title: 'Clients' };
+
+type SearchParams = Promise<Record<string, string | string[] | undefined>>;
+
+function idleText(seconds: number | null): string {
+  if (!seconds) return '30d';
+  for (const [unit, size] of [['d', 86400], ['h', 3600], ['m', 60]] as const) if (seconds % size === 0) return `${seconds / size}${unit}`;
+  return `${seconds}s`;
+}
+
+export default async function ClientsPage({ searchParams }: { searchParams: SearchParams }) {
+  await requireAdmin();
+  const { db, config } = getAppContext();
+  const raw = await searchParams;
+  const params = parseClientListParams(raw);
+  const { after, ...filter } = params;
+  const [page, scopes] = await Promise.all([listClientsPage(db, filter, { after, limit: CLIENTS_PAGE_SIZE }), listScopeNames(db)]);
+  const group = filter.group ? decodeGroupKey(filter.group) : null;
+  const listParams = toListParams(params);
+  return (
+    <div className="space-y-6">
+      <PageHeader title="Clients" description="Applications that may ask users for access, and resource servers that introspect tokens." />
+      {raw.notice === 'deleted' ? (
+        <p role="status" className="rounded-md border border-emerald-300 bg-emerald-50 p-3 text-sm text-emerald-900">The client was deleted, with its grants and tokens.</p>
+      ) : null}
+      <Card title="Clients">
+        {filter.group ? (
+          <p className="mb-4 rounded-md bg-indigo-50 p-3 text-sm text-indigo-900">
+            {group ? `Registrations named “${group.name}” with the same redirect URIs. ` : 'That group link is not valid. '}
+            <Link href="/admin/clients" className="font-medium underline">Show all clients</Link>
+          </p>
+        ) : null}
+        <ClientsList key={JSON.stringify(listParams)} initialParams={listParams} initialPage={page} />
+      </Card>
+      <Card title="New client">
+        <CreateClientForm scopes={scopes} />
+      </Card>
+      <Card title="Prune unused dynamic clients">
+        <PruneClientsForm defaultIdle={idleText(config.dynamicClientMaxIdle)} automatic={config.dynamicClientMaxIdle ? idleText(config.dynamicClientMaxIdle) : null} />
+      </Card>
+    </div>
+  );
+}
