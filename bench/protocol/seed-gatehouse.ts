@@ -1,7 +1,10 @@
-// Seeds Gatehouse's SQLite file through its own persistence module (the
-// OAuthStore and the lib/server/db functions), in a process of its own, before
-// the server starts: a user, a confidential client, a grant, PKCE codes,
-// refresh tokens and a personal token. Prints the credentials as one JSON line.
+// Seeds Gatehouse's SQLite file through its own persistence module, in a
+// process of its own, before the server starts: a user, a confidential client,
+// a grant and a personal token through the lib/server/db functions and the
+// OAuthStore; the thousands of PKCE codes and refresh tokens as the store's own
+// rows, but in batches (createMany on its connection): one store insert at a
+// time costs about a millisecond, which would add minutes to the run.
+// Prints the credentials as one JSON line.
 //
 // Run with the server's environment (DATABASE_URL, GATEHOUSE_SECRET, …) and
 // BENCH_COUNTS='{"codes":…,"refresh":…,"revoke":…}'.
@@ -9,6 +12,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { hashToken } from '../../lib/crypto.ts';
 import { REFRESH_TOKEN_PREFIX } from '../../lib/oauth/grants/token-response.ts';
 import { createClient } from '../../lib/server/clients/create-client.ts';
+import { joinScope } from '../../lib/server/db/columns.ts';
 import { insertUser } from '../../lib/server/db/users.ts';
 import { getOAuthContext } from '../../lib/server/oauth/provider.ts';
 import { bootstrap } from '../../lib/server/runtime/bootstrap.ts';
@@ -20,11 +24,10 @@ const REDIRECT_URI = 'http://127.0.0.1:9/callback';
 const SCOPE = ['mcp:tools', 'offline_access'];
 const HOUR = 3600_000;
 
-/** Inserts run a few at a time: the store is async, SQLite serialises the writes anyway. */
-async function inBatches(count: number, insert: (i: number) => Promise<void>, batch = 64): Promise<void> {
-  for (let start = 0; start < count; start += batch) {
-    await Promise.all(Array.from({ length: Math.min(batch, count - start) }, (_, k) => insert(start + k)));
-  }
+const BATCH = 500;
+
+async function inBatches<T>(rows: T[], insert: (batch: T[]) => Promise<unknown>): Promise<void> {
+  for (let start = 0; start < rows.length; start += BATCH) await insert(rows.slice(start, start + BATCH));
 }
 
 async function main(): Promise<void> {
@@ -43,32 +46,34 @@ async function main(): Promise<void> {
   );
   const grant = await store.saveGrant({ userId: user.id, clientId: client.id, scope: SCOPE, resource: null, workspaceKeys: [] }, now);
 
-  const codes: PkceCode[] = [];
-  await inBatches(counts.codes, async () => {
-    const code = randomBytes(32).toString('base64url');
-    const verifier = randomBytes(32).toString('base64url');
-    codes.push({ code, verifier });
-    await store.insertAuthorizationCode({
-      id: randomUUID(),
-      codeHash: hashToken(code),
-      grantId: grant.id,
-      redirectUri: REDIRECT_URI,
-      codeChallenge: createHash('sha256').update(verifier).digest('base64url'),
-      scope: SCOPE,
-      resource: null,
-      expiresAt: new Date(now.getTime() + HOUR),
-    });
-  });
+  // The rows as the OAuthStore writes them (insertAuthorizationCode, insertRefreshToken).
+  const expiresAt = new Date(now.getTime() + HOUR);
+  const scope = joinScope(SCOPE);
+  const codes: PkceCode[] = Array.from({ length: counts.codes }, () => ({ code: randomBytes(32).toString('base64url'), verifier: randomBytes(32).toString('base64url') }));
+  await inBatches(codes, (batch) =>
+    db.prisma.authorizationCode.createMany({
+      data: batch.map(({ code, verifier }) => ({
+        id: randomUUID(),
+        codeHash: hashToken(code),
+        grantId: grant.id,
+        redirectUri: REDIRECT_URI,
+        codeChallenge: createHash('sha256').update(verifier).digest('base64url'),
+        scope,
+        resource: null,
+        expiresAt,
+      })),
+    }),
+  );
 
   // Each refresh token is its own family, as each would come from its own code:
   // revoking one must not revoke the others.
   const refreshTokens = async (count: number) => {
-    const values: string[] = [];
-    await inBatches(count, async () => {
-      const value = REFRESH_TOKEN_PREFIX + randomBytes(32).toString('base64url');
-      values.push(value);
-      await store.insertRefreshToken({ id: randomUUID(), tokenHash: hashToken(value), grantId: grant.id, familyId: randomUUID(), parentId: null, scope: SCOPE, resource: null, expiresAt: new Date(now.getTime() + HOUR) });
-    });
+    const values = Array.from({ length: count }, () => REFRESH_TOKEN_PREFIX + randomBytes(32).toString('base64url'));
+    await inBatches(values, (batch) =>
+      db.prisma.refreshToken.createMany({
+        data: batch.map((value) => ({ id: randomUUID(), tokenHash: hashToken(value), grantId: grant.id, familyId: randomUUID(), parentId: null, scope, resource: null, expiresAt })),
+      }),
+    );
     return values;
   };
   const refresh = await refreshTokens(counts.refresh);

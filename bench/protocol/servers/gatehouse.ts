@@ -31,7 +31,10 @@ export async function startGatehouse(opts: StartOptions): Promise<RunningServer>
   const seeds = JSON.parse(output.trim().split('\n').at(-1)!) as Seeds;
 
   const log = openSync(logFile, 'a');
-  const child = spawn(process.execPath, [path.join(ROOT, 'bin/gatehouse.mjs'), 'serve'], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', log, log] });
+  // BENCH_CPU_PROF_DIR: a V8 CPU profile of the server, written when it stops
+  // (read it with bench/protocol/profile-top.ts).
+  const profile = process.env.BENCH_CPU_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(process.env.BENCH_CPU_PROF_DIR)}`] : [];
+  const child = spawn(process.execPath, [...profile, path.join(ROOT, 'bin/gatehouse.mjs'), 'serve'], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', log, log] });
   await waitForHttp(`${url}/readyz`, 60_000, child);
 
   return {

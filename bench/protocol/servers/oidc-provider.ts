@@ -54,9 +54,10 @@ type BenchProvider = {
   Client: { find(id: string): Promise<unknown> };
 };
 
-/** A Map per process, entries kept until they expire. */
+/** A Map per process, entries kept until they expire, with an index by grant (as its bundled adapter keeps). */
 function memoryAdapter() {
   const store = new Map<string, { payload: Payload; expiresAt: number }>();
+  const byGrant = new Map<string, Set<string>>();
   const live = (key: string) => {
     const entry = store.get(key);
     if (entry && entry.expiresAt <= Date.now()) store.delete(key);
@@ -66,7 +67,12 @@ function memoryAdapter() {
   return class MapAdapter {
     constructor(private readonly model: string) {}
     async upsert(id: string, payload: Payload, expiresIn?: number) {
-      store.set(`${this.model}:${id}`, { payload, expiresAt: expiresIn ? Date.now() + expiresIn * 1000 : Infinity });
+      const key = `${this.model}:${id}`;
+      store.set(key, { payload, expiresAt: expiresIn ? Date.now() + expiresIn * 1000 : Infinity });
+      if (typeof payload.grantId === 'string') {
+        const keys = byGrant.get(payload.grantId) ?? new Set<string>();
+        byGrant.set(payload.grantId, keys.add(key));
+      }
     }
     async find(id: string) {
       return live(`${this.model}:${id}`)?.payload;
@@ -85,7 +91,8 @@ function memoryAdapter() {
       store.delete(`${this.model}:${id}`);
     }
     async revokeByGrantId(grantId: string) {
-      for (const [key, entry] of store) if (entry.payload.grantId === grantId) store.delete(key);
+      for (const key of byGrant.get(grantId) ?? []) store.delete(key);
+      byGrant.delete(grantId);
     }
   };
 }
@@ -139,25 +146,28 @@ async function serve(port: number): Promise<void> {
   async function seed(counts: SeedCounts): Promise<Seeds> {
     const accountId = 'bench-user';
     const client = await provider.Client.find(CLIENT_ID);
-    const grant = new provider.Grant({ accountId, clientId: CLIENT_ID });
-    grant.addOIDCScope('offline_access');
-    grant.addResourceScope(RESOURCE, 'mcp:tools');
-    const grantId = await grant.save();
-    const base = { accountId, client, grantId, scope: 'offline_access mcp:tools' };
+    // A grant per credential, as each would come from its own authorization:
+    // revoking a refresh token (or replaying a code) revokes its whole grant here.
+    const newGrant = async () => {
+      const grant = new provider.Grant({ accountId, clientId: CLIENT_ID });
+      grant.addOIDCScope('offline_access');
+      grant.addResourceScope(RESOURCE, 'mcp:tools');
+      return { accountId, client, grantId: await grant.save(), scope: 'offline_access mcp:tools' };
+    };
 
     const codes: PkceCode[] = [];
     for (let i = 0; i < counts.codes; i++) {
       const verifier = randomBytes(32).toString('base64url');
       const codeChallenge = createHash('sha256').update(verifier).digest('base64url');
-      const code = await new provider.AuthorizationCode({ ...base, redirectUri: REDIRECT_URI, codeChallenge, codeChallengeMethod: 'S256', resource: RESOURCE }).save();
+      const code = await new provider.AuthorizationCode({ ...(await newGrant()), redirectUri: REDIRECT_URI, codeChallenge, codeChallengeMethod: 'S256', resource: RESOURCE }).save();
       codes.push({ code, verifier });
     }
     const refreshTokens = async (n: number) => {
       const values: string[] = [];
-      for (let i = 0; i < n; i++) values.push(await new provider.RefreshToken({ ...base, resource: RESOURCE, gty: 'authorization_code', rotations: 0 }).save());
+      for (let i = 0; i < n; i++) values.push(await new provider.RefreshToken({ ...(await newGrant()), resource: RESOURCE, gty: 'authorization_code', rotations: 0 }).save());
       return values;
     };
-    const opaque = await new provider.AccessToken({ ...base, scope: 'offline_access', gty: 'authorization_code' }).save();
+    const opaque = await new provider.AccessToken({ ...(await newGrant()), scope: 'offline_access', gty: 'authorization_code' }).save();
     return {
       client: { id: CLIENT_ID, secret },
       redirectUri: REDIRECT_URI,
