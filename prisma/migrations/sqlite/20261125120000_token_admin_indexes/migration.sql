@@ -1,0 +1,36 @@
+-- The admin token list (newest first, filtered by user, client or team) reads
+-- each kind with one ordered index range scan: the filter column first, then
+-- the keyset (createdAt, id). Each composite index replaces the single-column
+-- one it starts with, so token issuance maintains no more indexes than before.
+
+-- DropIndex
+DROP INDEX "Grant_clientId_idx";
+DROP INDEX "RefreshToken_grantId_idx";
+DROP INDEX "AccessToken_clientId_idx";
+DROP INDEX "AccessToken_userId_idx";
+DROP INDEX "AccessToken_teamId_idx";
+DROP INDEX "PersonalToken_userId_createdAt_idx";
+
+-- CreateIndex
+CREATE INDEX "Grant_userId_createdAt_id_idx" ON "Grant"("userId", "createdAt", "id");
+
+-- CreateIndex
+CREATE INDEX "Grant_clientId_createdAt_id_idx" ON "Grant"("clientId", "createdAt", "id");
+
+-- CreateIndex
+CREATE INDEX "RefreshToken_grantId_createdAt_id_idx" ON "RefreshToken"("grantId", "createdAt", "id");
+
+-- CreateIndex
+CREATE INDEX "AccessToken_clientId_createdAt_jti_idx" ON "AccessToken"("clientId", "createdAt", "jti");
+
+-- CreateIndex
+CREATE INDEX "AccessToken_userId_createdAt_jti_idx" ON "AccessToken"("userId", "createdAt", "jti");
+
+-- CreateIndex
+CREATE INDEX "AccessToken_teamId_createdAt_jti_idx" ON "AccessToken"("teamId", "createdAt", "jti");
+
+-- CreateIndex
+CREATE INDEX "PersonalToken_userId_createdAt_id_idx" ON "PersonalToken"("userId", "createdAt", "id");
+
+-- CreateIndex
+CREATE INDEX "PersonalToken_prefix_idx" ON "PersonalToken"("prefix");
