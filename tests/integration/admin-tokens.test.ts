@@ -208,6 +208,8 @@ describe.each(providers)('the admin token list over issued tokens on %s', (provi
 
     expect(keys(await allPages(server.db, { q: pat.token }))).toEqual([`personal:${pat.id}`]);
     expect(keys(await allPages(server.db, { q: pat.token.slice(0, 13) }))).toEqual([`personal:${pat.id}`]);
+    // What the page sends instead of a pasted token: its SHA-256, as stored.
+    expect(keys(await allPages(server.db, { q: `sha256:${hashToken(pat.token)}` }))).toEqual([`personal:${pat.id}`]);
     expect(keys(await allPages(server.db, { q: team.token }))).toEqual([`team:${team.id}`]);
     const access = await allPages(server.db, { q: issued.aliceCursor.access_token });
     expect(access.map((r) => r.type)).toEqual(['access']);
@@ -332,15 +334,18 @@ describe.each(providers)('keyset paging of the token list on %s', (provider) => 
 
   it('with a scan budget, short pages still add up to exactly the matching rows', async () => {
     const now = new Date(at.getTime() + 60_000);
-    for (const filter of [{ status: 'revoked' }, { status: 'active' }, { type: 'refresh', status: 'revoked' }] as TokenFilter[]) {
+    const filters = [{ status: 'revoked' }, { status: 'active' }, { type: 'refresh', status: 'revoked' }, { type: 'personal', status: 'active' }, { status: 'active', q: 'gh_pat_' }] as TokenFilter[];
+    for (const filter of filters) {
       const exact = await allPages(db, filter, { limit: 100 }, now);
       const budgeted = await allPages(db, filter, { limit: 3, budget: 4 }, now);
       expect(keys(budgeted)).toEqual(keys(exact));
       expect(exact.every((r) => r.status === filter.status)).toBe(true);
     }
-    const first = await listTokens(db, { status: 'revoked', type: 'personal' }, { limit: 3, budget: 4 }, now);
-    expect(first.partial).toBe(true);
-    expect(first.rows.length).toBeLessThan(3);
+    // No personal token here expires: every budgeted page is empty, yet the list goes on to its end.
+    const first = await listTokens(db, { status: 'expired', type: 'personal' }, { limit: 3, budget: 4 }, now);
+    expect(first).toMatchObject({ rows: [], partial: true });
+    expect(first.next).not.toBeNull();
+    expect(await allPages(db, { status: 'expired', type: 'personal' }, { limit: 3, budget: 4 }, now)).toEqual([]);
   });
 
   it('ranks kinds after each other at one instant', async () => {

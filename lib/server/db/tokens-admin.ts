@@ -80,12 +80,12 @@ export type TokenListPage = {
 
 export const PAGE_SIZE = 25;
 /** Index entries one leg reads at most for a page when conditions outside its index apply. */
-export const SCAN_BUDGET = 20_000;
+export const SCAN_BUDGET = 10_000;
 /** A client with at most this many grants drives its refresh tokens through their grants. */
 const SMALL_CLIENT_GRANTS = 500;
 const SUBJECTS_PER_KIND = 5;
 
-type Owner = 'user' | 'client' | 'team';
+export type Owner = 'user' | 'client' | 'team';
 type Driver =
   | { kind: 'all' }
   | { kind: 'owner'; owner: Owner; id: string; clientGrantsSmall?: boolean }
@@ -99,72 +99,83 @@ type Residuals = { userId?: string; clientIds?: string[]; teamId?: string; statu
 const sql = Prisma.sql;
 const raw = Prisma.raw;
 const join = Prisma.join;
-const NULL_TS = raw('CAST(NULL AS TIMESTAMP(3))');
-const NULL_TEXT = raw('CAST(NULL AS TEXT)');
 
 // ---------------------------------------------------------------------------
 // One SELECT list for every kind, so the legs can be UNIONed.
 
 type Table = {
   from: Prisma.Sql;
+  /** the same rows without joins: what a frontier scan reads (index only) */
+  fromAlone: Prisma.Sql;
   key: { at: Prisma.Sql; id: Prisma.Sql };
-  columns: Prisma.Sql;
+  /** the SQL expression of each output column the kind has */
+  cols: Partial<Record<Column, string>>;
   /** always true of the kind's rows (team rows without a token are not tokens) */
   base?: Prisma.Sql;
   owner: Partial<Record<Owner, Prisma.Sql>>;
   hash?: Prisma.Sql;
   tokenPrefix?: Prisma.Sql;
+  /** small table: read whole, never budgeted */
+  small?: boolean;
 };
 
-function columns(type: TokenType, c: Record<string, Prisma.Sql>): Prisma.Sql {
-  const pick = (name: string, fallback: Prisma.Sql) => c[name] ?? fallback;
-  return sql`${raw(`'${type}'`)} AS "type", ${c.id} AS "id", ${c.createdAt} AS "createdAt", ${pick('expiresAt', NULL_TS)} AS "expiresAt",
-    ${pick('revokedAt', NULL_TS)} AS "revokedAt", ${pick('rotatedAt', NULL_TS)} AS "rotatedAt", ${pick('revokedReason', NULL_TEXT)} AS "revokedReason",
-    ${pick('lastUsedAt', NULL_TS)} AS "lastUsedAt", ${pick('userId', NULL_TEXT)} AS "userId", ${pick('clientId', NULL_TEXT)} AS "clientId",
-    ${pick('teamId', NULL_TEXT)} AS "teamId", ${pick('grantId', NULL_TEXT)} AS "grantId", ${pick('familyId', NULL_TEXT)} AS "familyId",
-    ${pick('detail', NULL_TEXT)} AS "detail", ${pick('prefix', NULL_TEXT)} AS "prefix", ${pick('scope', raw(`''`))} AS "scope",
-    ${pick('live', raw('CAST(NULL AS INTEGER)'))} AS "live", 0 AS "frontier"`;
+type Column = 'id' | 'createdAt' | 'expiresAt' | 'revokedAt' | 'rotatedAt' | 'revokedReason' | 'lastUsedAt' | 'userId' | 'clientId' | 'teamId' | 'grantId' | 'familyId' | 'detail' | 'prefix' | 'scope' | 'live';
+const COLUMN_TYPES: Record<Column, string> = {
+  id: 'TEXT', createdAt: 'TIMESTAMP(3)', expiresAt: 'TIMESTAMP(3)', revokedAt: 'TIMESTAMP(3)', rotatedAt: 'TIMESTAMP(3)', revokedReason: 'TEXT',
+  lastUsedAt: 'TIMESTAMP(3)', userId: 'TEXT', clientId: 'TEXT', teamId: 'TEXT', grantId: 'TEXT', familyId: 'TEXT', detail: 'TEXT', prefix: 'TEXT', scope: 'TEXT', live: 'INTEGER',
+};
+
+/** One SELECT list for every kind (typed NULLs where a kind lacks a column), so the legs can be UNIONed. */
+function selectList(type: TokenType): Prisma.Sql {
+  const { cols } = TABLES[type];
+  const list = (Object.keys(COLUMN_TYPES) as Column[]).map((c) => `${cols[c] ?? `CAST(NULL AS ${COLUMN_TYPES[c]})`} AS "${c}"`);
+  return raw(`'${type}' AS "type", ${list.join(', ')}`);
+}
+
+function col(type: TokenType, name: Column): Prisma.Sql {
+  const expression = TABLES[type].cols[name];
+  if (!expression) throw new Error(`${type} has no ${name}`);
+  return raw(expression);
 }
 
 const TABLES: Record<TokenType, Table> = {
   grant: {
     from: raw('"Grant" t'),
+    fromAlone: raw('"Grant" t'),
     key: { at: raw('t."createdAt"'), id: raw('t."id"') },
-    columns: columns('grant', {
-      id: raw('t."id"'), createdAt: raw('t."createdAt"'), revokedAt: raw('t."revokedAt"'), lastUsedAt: raw('t."lastUsedAt"'),
-      userId: raw('t."userId"'), clientId: raw('t."clientId"'), grantId: raw('t."id"'), scope: raw('t."scope"'),
-    }),
+    cols: { id: 't."id"', createdAt: 't."createdAt"', revokedAt: 't."revokedAt"', lastUsedAt: 't."lastUsedAt"', userId: 't."userId"', clientId: 't."clientId"', grantId: 't."id"', scope: 't."scope"' },
     owner: { user: raw('t."userId"'), client: raw('t."clientId"') },
   },
   refresh: {
     from: raw('"RefreshToken" t JOIN "Grant" g ON g."id" = t."grantId"'),
+    fromAlone: raw('"RefreshToken" t'),
     key: { at: raw('t."createdAt"'), id: raw('t."id"') },
-    columns: columns('refresh', {
-      id: raw('t."id"'), createdAt: raw('t."createdAt"'), expiresAt: raw('t."expiresAt"'), revokedAt: raw('t."revokedAt"'),
-      rotatedAt: raw('t."rotatedAt"'), revokedReason: raw('t."revokedReason"'), lastUsedAt: raw('t."lastUsedAt"'),
-      userId: raw('g."userId"'), clientId: raw('g."clientId"'), grantId: raw('t."grantId"'), familyId: raw('t."familyId"'), scope: raw('t."scope"'),
-    }),
-    // Refresh tokens reach their owner through the grant (see ownerCondition).
+    cols: {
+      id: 't."id"', createdAt: 't."createdAt"', expiresAt: 't."expiresAt"', revokedAt: 't."revokedAt"', rotatedAt: 't."rotatedAt"', revokedReason: 't."revokedReason"',
+      lastUsedAt: 't."lastUsedAt"', userId: 'g."userId"', clientId: 'g."clientId"', grantId: 't."grantId"', familyId: 't."familyId"', scope: 't."scope"',
+    },
+    // Refresh tokens reach their owner through the grant (see driverCondition).
     owner: {},
     hash: raw('t."tokenHash"'),
   },
   access: {
     from: raw('"AccessToken" t'),
+    fromAlone: raw('"AccessToken" t'),
     key: { at: raw('t."createdAt"'), id: raw('t."jti"') },
-    columns: columns('access', {
-      id: raw('t."jti"'), createdAt: raw('t."createdAt"'), expiresAt: raw('t."expiresAt"'), revokedAt: raw('t."revokedAt"'),
-      userId: raw('t."userId"'), clientId: raw('t."clientId"'), teamId: raw('t."teamId"'), grantId: raw('t."grantId"'),
-      familyId: raw('t."familyId"'), detail: raw('t."kind"'), scope: raw('t."scope"'),
-    }),
+    cols: {
+      id: 't."jti"', createdAt: 't."createdAt"', expiresAt: 't."expiresAt"', revokedAt: 't."revokedAt"', userId: 't."userId"', clientId: 't."clientId"',
+      teamId: 't."teamId"', grantId: 't."grantId"', familyId: 't."familyId"', detail: 't."kind"', scope: 't."scope"',
+    },
     owner: { user: raw('t."userId"'), client: raw('t."clientId"'), team: raw('t."teamId"') },
   },
   personal: {
     from: raw('"PersonalToken" t'),
+    fromAlone: raw('"PersonalToken" t'),
     key: { at: raw('t."createdAt"'), id: raw('t."id"') },
-    columns: columns('personal', {
-      id: raw('t."id"'), createdAt: raw('t."createdAt"'), expiresAt: raw('t."expiresAt"'), revokedAt: raw('t."revokedAt"'),
-      lastUsedAt: raw('t."lastUsedAt"'), userId: raw('t."userId"'), detail: raw('t."name"'), prefix: raw('t."prefix"'),
-    }),
+    cols: {
+      id: 't."id"', createdAt: 't."createdAt"', expiresAt: 't."expiresAt"', revokedAt: 't."revokedAt"', lastUsedAt: 't."lastUsedAt"', userId: 't."userId"',
+      detail: 't."name"', prefix: 't."prefix"',
+    },
     owner: { user: raw('t."userId"') },
     hash: raw('t."tokenHash"'),
     tokenPrefix: raw('t."prefix"'),
@@ -172,54 +183,60 @@ const TABLES: Record<TokenType, Table> = {
   team: {
     // A team's one token: issued at tokenIssuedAt; revoking it clears activeJti and the hash.
     from: raw('"Team" t'),
+    fromAlone: raw('"Team" t'),
     key: { at: raw('t."tokenIssuedAt"'), id: raw('t."id"') },
-    columns: columns('team', {
-      id: raw('t."id"'), createdAt: raw('t."tokenIssuedAt"'), lastUsedAt: raw('t."tokenLastUsedAt"'), teamId: raw('t."id"'),
-      detail: raw('t."name"'), prefix: raw('t."tokenPrefix"'),
-      live: raw('CASE WHEN t."activeJti" IS NOT NULL AND t."active" THEN 1 ELSE 0 END'),
-    }),
+    cols: {
+      id: 't."id"', createdAt: 't."tokenIssuedAt"', lastUsedAt: 't."tokenLastUsedAt"', teamId: 't."id"', detail: 't."name"', prefix: 't."tokenPrefix"',
+      live: 'CASE WHEN t."activeJti" IS NOT NULL AND t."active" THEN 1 ELSE 0 END',
+    },
     base: raw('t."tokenPrefix" IS NOT NULL AND t."tokenIssuedAt" IS NOT NULL'),
     owner: { team: raw('t."id"') },
     hash: raw('t."tokenHash"'),
     tokenPrefix: raw('t."tokenPrefix"'),
+    small: true,
   },
 };
 
 // ---------------------------------------------------------------------------
-// Conditions on a leg's output columns (s."…"), checked after its index scan.
+// Conditions
 
 function statusCondition(type: TokenType, status: TokenStatus, now: Date): Prisma.Sql {
-  const live = sql`s."revokedAt" IS NULL`;
-  switch (type) {
-    case 'grant':
-      return status === 'active' ? live : sql`s."revokedAt" IS NOT NULL`;
-    case 'team':
-      return status === 'active' ? sql`s."live" = 1` : sql`s."live" = 0`;
-    case 'access':
-    case 'personal': {
-      const unexpired = type === 'personal' ? sql`(s."expiresAt" IS NULL OR s."expiresAt" > ${now})` : sql`s."expiresAt" > ${now}`;
-      if (status === 'active') return sql`${live} AND ${unexpired}`;
-      if (status === 'expired') return sql`${live} AND s."expiresAt" <= ${now}`;
-      return sql`s."revokedAt" IS NOT NULL`;
-    }
-    case 'refresh':
-      if (status === 'active') return sql`${live} AND s."rotatedAt" IS NULL AND s."expiresAt" > ${now}`;
-      if (status === 'expired') return sql`${live} AND s."rotatedAt" IS NULL AND s."expiresAt" <= ${now}`;
-      if (status === 'rotated') return sql`${live} AND s."rotatedAt" IS NOT NULL`;
-      if (status === 'reused') return sql`s."revokedReason" = 'reuse'`;
-      return sql`s."revokedAt" IS NOT NULL`;
+  const c = (name: Column) => col(type, name);
+  if (type === 'team') return status === 'active' ? sql`${c('live')} = 1` : sql`${c('live')} = 0`;
+  const live = sql`${c('revokedAt')} IS NULL`;
+  if (status === 'revoked') return sql`${c('revokedAt')} IS NOT NULL`;
+  if (type === 'grant') return live;
+  if (type === 'refresh') {
+    if (status === 'active') return sql`${live} AND ${c('rotatedAt')} IS NULL AND ${c('expiresAt')} > ${now}`;
+    if (status === 'expired') return sql`${live} AND ${c('rotatedAt')} IS NULL AND ${c('expiresAt')} <= ${now}`;
+    if (status === 'rotated') return sql`${live} AND ${c('rotatedAt')} IS NOT NULL`;
+    return sql`${c('revokedAt')} IS NOT NULL AND ${c('revokedReason')} = 'reuse'`;
   }
+  const unexpired = type === 'personal' ? sql`(${c('expiresAt')} IS NULL OR ${c('expiresAt')} > ${now})` : sql`${c('expiresAt')} > ${now}`;
+  if (status === 'active') return sql`${live} AND ${unexpired}`;
+  return sql`${live} AND ${c('expiresAt')} <= ${now}`;
 }
 
+/**
+ * Revoked rows have partial indexes on (createdAt, id) (see the migration), so
+ * on an unfiltered scan "revoked" (and "reused", a part of it) is read densely.
+ */
+function indexedStatusCondition(type: TokenType, driver: Driver, status: TokenStatus | undefined): Prisma.Sql | null {
+  if (driver.kind !== 'all' || type === 'team') return null;
+  if (status === 'revoked' || (status === 'reused' && type === 'refresh')) return sql`${col(type, 'revokedAt')} IS NOT NULL`;
+  return null;
+}
+
+/** What the leg checks row by row on top of its index scan. */
 function residualConditions(type: TokenType, driver: Driver, r: Residuals): Prisma.Sql[] {
   const out: Prisma.Sql[] = [];
   const drivenBy = (owner: Owner) => driver.kind === 'owner' && driver.owner === owner && !(owner === 'client' && type === 'refresh' && !driver.clientGrantsSmall);
-  if (r.userId && !drivenBy('user')) out.push(sql`s."userId" = ${r.userId}`);
-  if (r.teamId && !drivenBy('team')) out.push(sql`s."teamId" = ${r.teamId}`);
-  if (r.clientIds?.length && !(drivenBy('client') && r.clientIds.length === 1)) out.push(sql`s."clientId" IN (${join(r.clientIds)})`);
+  if (r.userId && !drivenBy('user')) out.push(sql`${col(type, 'userId')} = ${r.userId}`);
+  if (r.teamId && !drivenBy('team')) out.push(sql`${col(type, 'teamId')} = ${r.teamId}`);
+  if (r.clientIds?.length && !(drivenBy('client') && r.clientIds.length === 1)) out.push(sql`${col(type, 'clientId')} IN (${join(r.clientIds)})`);
   // A refresh-token leg that scans for a big client checks the client on each row.
-  if (type === 'refresh' && driver.kind === 'owner' && driver.owner === 'client' && !driver.clientGrantsSmall) out.push(sql`s."clientId" = ${driver.id}`);
-  if (r.status) out.push(statusCondition(type, r.status, r.now));
+  if (type === 'refresh' && driver.kind === 'owner' && driver.owner === 'client' && !driver.clientGrantsSmall) out.push(sql`${col(type, 'clientId')} = ${driver.id}`);
+  if (r.status && !(r.status === 'revoked' && indexedStatusCondition(type, driver, r.status))) out.push(statusCondition(type, r.status, r.now));
   return out;
 }
 
@@ -260,26 +277,37 @@ function keysetCondition(type: TokenType, after: CursorKey | undefined): Prisma.
   return sql`(${key.at}, ${key.id}) ${op} (${after.at}, ${after.id})`;
 }
 
-function legSql(type: TokenType, driver: Driver, residuals: Residuals, after: CursorKey | undefined, limit: number, budget: number): Prisma.Sql | null {
+type Leg = {
+  type: TokenType;
+  /** conditions an index answers: the scan's range */
+  indexed: Prisma.Sql;
+  residual: Prisma.Sql[];
+};
+
+function planLeg(type: TokenType, driver: Driver, residuals: Residuals, after: CursorKey | undefined): Leg | null {
   const driving = driverCondition(type, driver);
   if (!driving) return null;
   const table = TABLES[type];
-  const where = join([driving, keysetCondition(type, after), ...(table.base ? [table.base] : [])], ' AND ');
-  const order = sql`ORDER BY ${table.key.at} DESC, ${table.key.id} DESC`;
-  const outerOrder = raw('ORDER BY s."createdAt" DESC, s."id" DESC');
-  const checks = residualConditions(type, driver, residuals);
-  if (!checks.length) {
-    return sql`SELECT * FROM (SELECT ${table.columns} FROM ${table.from} WHERE ${where} ${order} LIMIT ${limit}) s`;
-  }
-  // At most `budget` index entries are read; the row at the budget's end marks
-  // how far this leg got (a "frontier" row), so the next page goes on from there.
-  const matches = sql`SELECT * FROM (SELECT * FROM (SELECT ${table.columns} FROM ${table.from} WHERE ${where} ${order} LIMIT ${budget}) s
-    WHERE ${join(checks, ' AND ')} ${outerOrder} LIMIT ${limit}) s`;
-  const frontier = sql`SELECT * FROM (SELECT ${raw(`'${type}'`)} AS "type", ${table.key.id} AS "id", ${table.key.at} AS "createdAt",
-    ${NULL_TS}, ${NULL_TS}, ${NULL_TS}, ${NULL_TEXT}, ${NULL_TS}, ${NULL_TEXT}, ${NULL_TEXT}, ${NULL_TEXT}, ${NULL_TEXT}, ${NULL_TEXT},
-    ${NULL_TEXT}, ${NULL_TEXT}, ${raw(`''`)}, ${raw('CAST(NULL AS INTEGER)')}, 1
-    FROM ${table.from} WHERE ${where} ${order} LIMIT 1 OFFSET ${budget - 1}) s`;
-  return sql`${matches} UNION ALL ${frontier}`;
+  const status = indexedStatusCondition(type, driver, residuals.status);
+  const indexed = join([driving, keysetCondition(type, after), ...(table.base ? [table.base] : []), ...(status ? [status] : [])], ' AND ');
+  return { type, indexed, residual: residualConditions(type, driver, residuals) };
+}
+
+const budgeted = (leg: Leg) => leg.residual.length > 0 && !TABLES[leg.type].small;
+
+/** The budget-th row of a leg's index range, if the range has that many: how far this page reads. */
+function frontierSql(leg: Leg, index: number, budget: number): Prisma.Sql {
+  const { key, fromAlone } = TABLES[leg.type];
+  return sql`SELECT * FROM (SELECT ${raw(String(index))} AS "leg", ${key.at} AS "at", ${key.id} AS "id" FROM ${fromAlone} WHERE ${leg.indexed}
+    ORDER BY ${key.at} DESC, ${key.id} DESC LIMIT 1 OFFSET ${budget - 1}) ${raw(`f${index}`)}`;
+}
+
+function legSql(leg: Leg, frontier: { at: Date; id: string } | undefined, limit: number): Prisma.Sql {
+  const { from, key } = TABLES[leg.type];
+  // Inclusive: the frontier row itself was within the budget.
+  const bound = frontier ? [sql`(${key.at}, ${key.id}) >= (${frontier.at}, ${frontier.id})`] : [];
+  const where = join([leg.indexed, ...bound, ...leg.residual], ' AND ');
+  return sql`SELECT ${selectList(leg.type)} FROM ${from} WHERE ${where} ORDER BY ${key.at} DESC, ${key.id} DESC LIMIT ${limit}`;
 }
 
 // ---------------------------------------------------------------------------
@@ -311,6 +339,7 @@ async function resolveTeam(db: Db, input: string) {
 
 const TOKEN_VALUE = /^gh_(pat|team|rt)_[A-Za-z0-9_-]{20,}$/;
 const JWT = /^eyJ[\w-]*\.([\w-]+)\.[\w-]*$/;
+const SHA256_SEARCH = /^sha256:([0-9a-fA-F]{64})$/;
 const ID_PREFIX = /^[0-9a-f][0-9a-f-]{5,35}$/;
 
 /** What a free-text search means: each reading becomes one or more drivers. */
@@ -321,6 +350,13 @@ async function resolveSearch(db: Db, q: string): Promise<{ drivers: { driver: Dr
     // A whole token: find it by its hash, as introspection would.
     const type: TokenType = q.startsWith('gh_pat_') ? 'personal' : q.startsWith('gh_team_') ? 'team' : 'refresh';
     drivers.push({ driver: { kind: 'hash', hash: hashToken(q) }, types: [type] });
+    described.push('the token you pasted');
+    return { drivers, described };
+  }
+  const hashed = q.match(SHA256_SEARCH);
+  if (hashed) {
+    // The page hashes a pasted token in the browser, so the secret never reaches a URL or a log.
+    drivers.push({ driver: { kind: 'hash', hash: hashed[1].toLowerCase() }, types: ['refresh', 'personal', 'team'] });
     described.push('the token you pasted');
     return { drivers, described };
   }
@@ -394,7 +430,6 @@ type RawRow = {
   prefix: string | null;
   scope: string | null;
   live: unknown;
-  frontier: unknown;
 };
 
 /** Raw queries bypass Prisma's typing: SQLite may hand back ISO text, PostgreSQL a Date. */
@@ -493,21 +528,32 @@ export async function listTokens(
   await markSmallClients(db, drivers.map((d) => d.driver));
 
   const residuals: Residuals = { userId: user?.id, clientIds: clients.length ? clients.map((c) => c.id) : undefined, teamId: team?.id, status: filter.status, now };
-  const legs: Prisma.Sql[] = [];
+  const legs: Leg[] = [];
   for (const { driver, types: only } of drivers) {
     for (const type of types) {
       if (only && !only.includes(type)) continue;
       if (driver.kind === 'owner' && !TYPES_OF_OWNER[driver.owner].includes(type)) continue;
-      const leg = legSql(type, driver, residuals, after, limit + 1, budget);
+      const leg = planLeg(type, driver, residuals, after);
       if (leg) legs.push(leg);
     }
   }
   if (!legs.length) return { rows: [], next: null, partial: false, resolved, unresolved };
 
-  const statement = join(legs.map((leg, i) => sql`SELECT * FROM (${leg}) ${raw(`l${i}`)}`), ' UNION ALL ');
+  // First, where each budgeted leg stops (index-only scans); then every leg's
+  // rows down to there, in one statement.
+  const frontiers = new Map<number, { at: Date; id: string }>();
+  const withBudget = legs.map((leg, i) => [leg, i] as const).filter(([leg]) => budgeted(leg));
+  if (withBudget.length) {
+    const statement = join(withBudget.map(([leg, i]) => sql`SELECT * FROM (${frontierSql(leg, i, budget)}) ${raw(`b${i}`)}`), ' UNION ALL ');
+    for (const row of await db.prisma.$queryRaw<{ leg: unknown; at: unknown; id: string }[]>(statement)) {
+      frontiers.set(Number(row.leg), { at: toDate(row.at)!, id: row.id });
+    }
+  }
+  const statement = join(legs.map((leg, i) => sql`SELECT * FROM (${legSql(leg, frontiers.get(i), limit + 1)}) ${raw(`l${i}`)}`), ' UNION ALL ');
   const rawRows = await db.prisma.$queryRaw<RawRow[]>(statement);
+  const frontierKeys = [...frontiers.entries()].map(([i, f]) => ({ at: f.at.getTime(), id: f.id, rank: TOKEN_TYPES.indexOf(legs[i].type) }));
   return {
-    ...(await mergeLegs(db, rawRows, limit, now)),
+    ...(await mergeLegs(db, rawRows, frontierKeys, limit, now)),
     resolved,
     unresolved,
   };
@@ -517,20 +563,21 @@ export async function listTokens(
 async function markSmallClients(db: Db, drivers: Driver[]): Promise<void> {
   for (const d of drivers) {
     if (d.kind !== 'owner' || d.owner !== 'client') continue;
-    const rows = await db.prisma.grant.findMany({ where: { clientId: d.id }, select: { id: true }, take: SMALL_CLIENT_GRANTS + 1 });
-    d.clientGrantsSmall = rows.length <= SMALL_CLIENT_GRANTS;
+    // An index-only count that stops at the threshold.
+    const [row] = await db.prisma.$queryRaw<{ n: unknown }[]>(
+      sql`SELECT COUNT(*) AS "n" FROM (SELECT 1 FROM "Grant" WHERE "clientId" = ${d.id} LIMIT ${SMALL_CLIENT_GRANTS + 1}) c`,
+    );
+    d.clientGrantsSmall = Number(row.n) <= SMALL_CLIENT_GRANTS;
   }
 }
 
-async function mergeLegs(db: Db, rawRows: RawRow[], limit: number, now: Date): Promise<Pick<TokenListPage, 'rows' | 'next' | 'partial'>> {
+async function mergeLegs(db: Db, rawRows: RawRow[], frontiers: Key[], limit: number, now: Date): Promise<Pick<TokenListPage, 'rows' | 'next' | 'partial'>> {
   // Every leg is complete down to its frontier (or its (limit+1)th row); the
   // page may only hold rows above the highest such bound, or it could skip rows
   // another leg has not read yet.
-  const frontiers = rawRows.filter((r) => Number(r.frontier) === 1).map(keyOf);
   const bound = frontiers.reduce<Key | null>((max, k) => (!max || compareKeys(k, max) > 0 ? k : max), null);
   const seen = new Set<string>();
   const candidates = rawRows
-    .filter((r) => Number(r.frontier) !== 1)
     .filter((r) => (seen.has(`${r.type}:${r.id}`) ? false : (seen.add(`${r.type}:${r.id}`), true)))
     .map((r) => ({ r, key: keyOf(r) }))
     .filter((c) => !bound || compareKeys(c.key, bound) >= 0)
@@ -599,4 +646,23 @@ async function hydrate(db: Db, rows: RawRow[], now: Date): Promise<TokenListRow[
         ? { ...(reuse.get(r.familyId!) ?? { graceRetries: 0, lastRetryAt: null, familyRevoked: false }), ...(r.revokedReason === 'reuse' ? { familyRevoked: true } : {}) }
         : null,
   }));
+}
+
+/** A cursor that starts the list just after `at` (a "jump to date"; also how the benchmark reaches deep pages). */
+export function tokenCursorAt(at: Date): string {
+  return encodeKey({ at: at.getTime(), id: '', rank: TOKEN_TYPES.length - 1 });
+}
+
+/** The one user, client or team a bulk revocation names; null when none, or several, match. */
+export async function resolveOwner(db: Db, owner: Owner, input: string): Promise<{ id: string; label: string } | null> {
+  if (owner === 'user') {
+    const user = await resolveUser(db, input);
+    return user && { id: user.id, label: user.email };
+  }
+  if (owner === 'team') {
+    const team = await resolveTeam(db, input);
+    return team && { id: team.id, label: `team ${team.name}` };
+  }
+  const clients = await resolveClients(db, input);
+  return clients.length === 1 ? { id: clients[0].id, label: `${clients[0].name} (${clients[0].clientId})` } : null;
 }
