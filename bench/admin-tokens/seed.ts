@@ -40,10 +40,12 @@ const NOW = Date.now();
 const SPAN = 180 * 86_400_000;
 
 let seed = 42;
-/** Deterministic, so two runs seed the same shape. */
+/** mulberry32: deterministic, so two runs seed the same shape (32-bit integer steps, no float rounding). */
 function random(): number {
-  seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-  return seed / 0x7fffffff;
+  seed = (seed + 0x6d2b79f5) | 0;
+  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
 }
 const pick = (n: number) => Math.floor(random() * n);
 /** Client k is chosen with weight 1/(k+1): a few popular clients, a long tail of rare ones. */

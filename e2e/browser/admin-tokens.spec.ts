@@ -15,6 +15,8 @@ async function introspect(api: APIRequestContext, token: string): Promise<boolea
 }
 
 test('an admin filters, searches, pages and revokes one token', async ({ browser }) => {
+  // Many steps on a shared machine: more than the default 30 s.
+  test.setTimeout(120_000);
   const api = await anonymousApi();
   const clientName = unique('Tokens E2E');
   const client = await registerClient(api, { client_name: clientName });
@@ -88,6 +90,7 @@ test('an admin filters, searches, pages and revokes one token', async ({ browser
 });
 
 test('an admin previews and then revokes everything of a user', async ({ browser }) => {
+  test.setTimeout(90_000);
   const api = await anonymousApi();
   const client = await registerClient(api, { client_name: unique('Bulk E2E') });
   const email = uniqueEmail('bulk');

@@ -99,7 +99,7 @@ function Filters({ params, onChange }: { params: TListParams; onChange: (change:
     onChange({ user: String(form.get('user') ?? '').trim(), client: String(form.get('client') ?? '').trim(), team: String(form.get('team') ?? '').trim() });
   }
   return (
-    <form onSubmit={submit} aria-label="Filter tokens" className="grid gap-3 sm:grid-cols-6" key={`${params.user}|${params.client}|${params.team}`}>
+    <form onSubmit={submit} aria-label="Filter tokens" className="grid gap-3 sm:grid-cols-3" key={`${params.user}|${params.client}|${params.team}`}>
       <div>
         <label htmlFor="f-type" className={label}>Kind</label>
         <select id="f-type" value={type ?? ''} onChange={(e) => onChange({ type: e.target.value, status: e.target.value && params.status && !STATUSES_OF[e.target.value as TokenType].includes(params.status as TokenStatus) ? '' : (params.status ?? '') })} className={input}>
@@ -126,7 +126,7 @@ function Filters({ params, onChange }: { params: TListParams; onChange: (change:
         <label htmlFor="f-team" className={label}>Team</label>
         <input id="f-team" name="team" defaultValue={params.team ?? ''} placeholder="team name or id" className={input} />
       </div>
-      <div className="flex items-end gap-2">
+      <div className="flex items-end gap-2 sm:col-span-3">
         <button type="submit" className="rounded-md bg-indigo-600 px-3 py-1.5 text-sm font-medium text-white hover:bg-indigo-700">Apply</button>
         <button type="button" onClick={() => onChange({ type: '', status: '', user: '', client: '', team: '', q: '' })} className="rounded-md px-2 py-1.5 text-sm text-slate-600 underline">Clear</button>
       </div>
@@ -143,9 +143,7 @@ function TokenTable({ rows, busy }: { rows: TTokenRowView[]; busy: boolean }) {
           <th scope="col" className="py-1 pr-3 font-medium">Status</th>
           <th scope="col" className="py-1 pr-3 font-medium">Belongs to</th>
           <th scope="col" className="py-1 pr-3 font-medium">Token</th>
-          <th scope="col" className="py-1 pr-3 font-medium">Created (UTC)</th>
-          <th scope="col" className="py-1 pr-3 font-medium">Last used</th>
-          <th scope="col" className="py-1 pr-3 font-medium">Expires</th>
+          <th scope="col" className="py-1 pr-3 font-medium">When (UTC)</th>
           <th scope="col" className="py-1 font-medium"><span className="sr-only">Actions</span></th>
         </tr>
       </thead>
@@ -157,7 +155,6 @@ function TokenTable({ rows, busy }: { rows: TTokenRowView[]; busy: boolean }) {
 }
 
 function TokenRow({ row }: { row: TTokenRowView }) {
-  const owner = [row.user, row.client, row.team ? `team ${row.team}` : null].filter(Boolean);
   const what = row.type === 'personal' || row.type === 'team' ? `${row.detail ?? ''} ${row.prefix ? `${row.prefix}…` : ''}` : row.type === 'access' ? `${row.detail === 'client_credentials' ? 'client credentials' : 'OAuth'} · ${row.scope || 'no scope'}` : row.scope || 'no scope';
   return (
     <tr className="border-t border-slate-100 align-top" data-testid="token-row" data-type={row.type} data-status={row.status}>
@@ -167,14 +164,34 @@ function TokenRow({ row }: { row: TTokenRowView }) {
         {row.type === 'refresh' && row.familyRevoked && row.status !== 'reused' ? <span className="mt-1 block text-xs font-medium text-red-800">Family revoked on reuse — likely theft</span> : null}
         {row.graceRetries ? <span className="mt-1 block text-xs text-amber-800" title="A client retried a just-rotated token inside the grace window and got the same answer: lost responses, not theft.">{row.graceRetries} grace-window {row.graceRetries === 1 ? 'retry' : 'retries'}{row.lastRetryAt ? `, last ${when(row.lastRetryAt)}` : ''}</span> : null}
       </td>
-      <td className="py-2 pr-3 break-all">{owner.length ? owner.map((o) => <span key={o} className="block">{o}</span>) : '—'}</td>
+      <td className="min-w-[11rem] py-2 pr-3">
+        {row.user ? <span className="block break-all text-slate-900">{row.user}</span> : null}
+        {row.client ? (
+          <span className="block text-slate-700">
+            {row.client.name} <span className="font-mono text-xs break-all text-slate-500">{row.client.clientId}</span>
+          </span>
+        ) : null}
+        {row.team ? <span className="block text-slate-700">Team {row.team}</span> : null}
+        {!row.user && !row.client && !row.team ? '—' : null}
+      </td>
       <td className="py-2 pr-3">
         <span className="block text-slate-800">{what}</span>
         <span className="block font-mono text-xs text-slate-500" title={row.id}>{row.id.slice(0, 13)}…</span>
       </td>
-      <td className="py-2 pr-3 whitespace-nowrap text-slate-600">{when(row.createdAt)}</td>
-      <td className="py-2 pr-3 whitespace-nowrap text-slate-600">{row.type === 'access' ? <span title="Access tokens are verified by signature; their use is not recorded">n/a</span> : when(row.lastUsedAt)}</td>
-      <td className="py-2 pr-3 whitespace-nowrap text-slate-600">{row.type === 'grant' || row.type === 'team' ? '—' : row.expiresAt ? when(row.expiresAt) : 'never'}</td>
+      <td className="py-2 pr-3 whitespace-nowrap text-xs text-slate-600">
+        <dl className="grid grid-cols-[auto_auto] gap-x-2">
+          <dt className="text-slate-500">created</dt>
+          <dd>{when(row.createdAt)}</dd>
+          <dt className="text-slate-500">last used</dt>
+          <dd>{row.type === 'access' ? <span title="Access tokens are verified by signature; their use is not recorded">not recorded</span> : when(row.lastUsedAt)}</dd>
+          {row.type === 'grant' || row.type === 'team' ? null : (
+            <>
+              <dt className="text-slate-500">expires</dt>
+              <dd>{row.expiresAt ? when(row.expiresAt) : 'never'}</dd>
+            </>
+          )}
+        </dl>
+      </td>
       <td className="py-2 text-right"><RevokeOne row={row} /></td>
     </tr>
   );

@@ -33,7 +33,7 @@ export type TTokenRowView = {
   prefix: string | null;
   scope: string;
   user: string | null;
-  client: string | null;
+  client: { name: string; clientId: string } | null;
   team: string | null;
   graceRetries: number;
   lastRetryAt: string | null;
@@ -59,7 +59,7 @@ export function toTokenRowView(r: TokenListRow): TTokenRowView {
     prefix: r.prefix,
     scope: r.scope.join(' '),
     user: r.user?.email ?? null,
-    client: r.client ? `${r.client.name} (${r.client.clientId})` : null,
+    client: r.client ? { name: r.client.name, clientId: r.client.clientId } : null,
     team: r.team?.name ?? null,
     graceRetries: r.reuse?.graceRetries ?? 0,
     lastRetryAt: iso(r.reuse?.lastRetryAt ?? null),
