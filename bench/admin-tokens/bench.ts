@@ -56,6 +56,8 @@ async function main() {
     { name: 'user filter (email)', run: () => list({ user: `user${someUser()}@bench.example` }) },
     { name: 'user filter + status active', run: () => list({ user: `user${someUser()}@bench.example`, status: 'active' }) },
     { name: 'client filter, most popular', run: () => list({ client: 'ghc_bench0000' }) },
+    { name: 'client filter, #5 (~4,300 grants)', run: () => list({ client: 'ghc_bench0005' }) },
+    { name: 'client filter, #10 (~2,300 grants)', run: () => list({ client: 'ghc_bench0010' }) },
     { name: 'client filter, mid (#20)', run: () => list({ client: 'ghc_bench0020' }) },
     { name: 'client filter, rare (#199)', run: () => list({ client: 'ghc_bench0199' }) },
     { name: 'client filter, deep page', run: (i) => list({ client: 'ghc_bench0005' }, tokenCursorAt(new Date(Date.now() - (60 + i) * DAY))) },

@@ -82,7 +82,7 @@ export const PAGE_SIZE = 25;
 /** Index entries one leg reads at most for a page when conditions outside its index apply. */
 export const SCAN_BUDGET = 10_000;
 /** A client with at most this many grants drives its refresh tokens through their grants. */
-const SMALL_CLIENT_GRANTS = 500;
+const SMALL_CLIENT_GRANTS = 2_500;
 const SUBJECTS_PER_KIND = 5;
 
 export type Owner = 'user' | 'client' | 'team';
@@ -112,6 +112,8 @@ type Table = {
   cols: Partial<Record<Column, string>>;
   /** always true of the kind's rows (team rows without a token are not tokens) */
   base?: Prisma.Sql;
+  /** the join condition of `from` (not part of a frontier scan) */
+  join?: Prisma.Sql;
   owner: Partial<Record<Owner, Prisma.Sql>>;
   hash?: Prisma.Sql;
   tokenPrefix?: Prisma.Sql;
@@ -147,7 +149,10 @@ const TABLES: Record<TokenType, Table> = {
     owner: { user: raw('t."userId"'), client: raw('t."clientId"') },
   },
   refresh: {
-    from: raw('"RefreshToken" t JOIN "Grant" g ON g."id" = t."grantId"'),
+    // CROSS JOIN keeps the token scan outside in SQLite (the grant is a lookup
+    // per token): driving from a big client's grants would read and sort all
+    // their tokens. PostgreSQL treats it as the inner join it is.
+    from: raw('"RefreshToken" t CROSS JOIN "Grant" g'),
     fromAlone: raw('"RefreshToken" t'),
     key: { at: raw('t."createdAt"'), id: raw('t."id"') },
     cols: {
@@ -156,6 +161,7 @@ const TABLES: Record<TokenType, Table> = {
     },
     // Refresh tokens reach their owner through the grant (see driverCondition).
     owner: {},
+    join: raw('g."id" = t."grantId"'),
     hash: raw('t."tokenHash"'),
   },
   access: {
@@ -303,11 +309,19 @@ function frontierSql(leg: Leg, index: number, budget: number): Prisma.Sql {
 }
 
 function legSql(leg: Leg, frontier: { at: Date; id: string } | undefined, limit: number): Prisma.Sql {
-  const { from, key } = TABLES[leg.type];
+  const { from, fromAlone, key } = TABLES[leg.type];
+  const joined = TABLES[leg.type].join;
+  const order = sql`ORDER BY ${key.at} DESC, ${key.id} DESC LIMIT ${limit}`;
+  if (!leg.residual.length) {
+    // Everything is in the index: pick the page's ids from the index alone
+    // (no row is read while the index is walked or sorted), then read those rows.
+    const keys = sql`SELECT ${key.id} AS "k" FROM ${fromAlone} WHERE ${leg.indexed} ${order}`;
+    return sql`SELECT ${selectList(leg.type)} FROM (${keys}) k CROSS JOIN ${from} WHERE ${join([sql`${key.id} = k."k"`, ...(joined ? [joined] : [])], ' AND ')}`;
+  }
   // Inclusive: the frontier row itself was within the budget.
   const bound = frontier ? [sql`(${key.at}, ${key.id}) >= (${frontier.at}, ${frontier.id})`] : [];
-  const where = join([leg.indexed, ...bound, ...leg.residual], ' AND ');
-  return sql`SELECT ${selectList(leg.type)} FROM ${from} WHERE ${where} ORDER BY ${key.at} DESC, ${key.id} DESC LIMIT ${limit}`;
+  const where = join([...(joined ? [joined] : []), leg.indexed, ...bound, ...leg.residual], ' AND ');
+  return sql`SELECT ${selectList(leg.type)} FROM ${from} WHERE ${where} ${order}`;
 }
 
 // ---------------------------------------------------------------------------
