@@ -67,6 +67,8 @@ export function useKeysetList<TRow>({ name, fetchPage, initialParams, initialPag
     params,
     update,
     rows: query.data?.rows ?? [],
+    /** The whole page as fetchPage returned it, for lists whose pages carry more than rows. */
+    page: query.data,
     hasNext: Boolean(query.data?.next),
     hasPrevious: Boolean(params.after),
     goNext,
