@@ -142,10 +142,17 @@ export function sqliteHotPaths(db: Db): Partial<OAuthStore> | null {
     }
   }
 
-  const touch = (statement: keyof Statements) => (id: string, at: Date) =>
-    run((s) => {
+  // What this process wrote last, per row: within the resolution there is nothing to write.
+  const touched = new Map<string, number>();
+  const touch = (statement: keyof Statements) => async (id: string, at: Date) => {
+    const key = `${statement}|${id}`;
+    if (at.getTime() - (touched.get(key) ?? 0) < LAST_USED_RESOLUTION_MS) return;
+    if (touched.size >= 10_000) touched.clear();
+    touched.set(key, at.getTime());
+    await run((s) => {
       s[statement].run(sqliteTime(at), id, sqliteTime(new Date(at.getTime() - LAST_USED_RESOLUTION_MS)));
     });
+  };
 
   return {
     findClient: (clientId) => run((s) => {

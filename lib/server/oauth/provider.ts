@@ -26,7 +26,18 @@ function createClientResolver(store: OAuthStore, allowHttpLoopback: boolean): Cl
 // process — tests running several instances — never share one's issuer or TTLs.)
 const globalForOAuth = globalThis as unknown as { __gatehouseOAuthContexts?: WeakMap<AppContext['db'], Map<string, OAuthContext>> };
 
+// The settings object is built once per process: the common case is a lookup.
+const byConfig = new WeakMap<AppContext['config'], { db: AppContext['db']; secret: string; ctx: OAuthContext }>();
+
 export function getOAuthContext(app: AppContext): OAuthContext {
+  const known = byConfig.get(app.config);
+  if (known && known.db === app.db && known.secret === app.secret) return known.ctx;
+  const ctx = buildOAuthContext(app);
+  byConfig.set(app.config, { db: app.db, secret: app.secret, ctx });
+  return ctx;
+}
+
+function buildOAuthContext(app: AppContext): OAuthContext {
   const byDb = (globalForOAuth.__gatehouseOAuthContexts ??= new WeakMap());
   let contexts = byDb.get(app.db);
   if (!contexts) byDb.set(app.db, (contexts = new Map()));

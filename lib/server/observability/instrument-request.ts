@@ -5,7 +5,7 @@
 // authorization request's query never reaches a log), status and duration —
 // never headers or bodies.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { log } from '../runtime/logger.ts';
+import { logRequest } from '../runtime/logger.ts';
 import type { Metrics } from './metrics.ts';
 import { REQUEST_ID_HEADER, requestIdFrom, runWithRequestContext, type RequestContext } from './request-context.ts';
 import { methodLabel, routeLabel, routedPathname } from './route-label.ts';
@@ -31,7 +31,7 @@ export function instrumentRequest(req: IncomingMessage, res: ServerResponse, opt
     opts.metrics.observeRequest({ method, route, status: completed ? String(res.statusCode) : 'aborted' }, seconds);
     // 'close' fires outside the request's async context: name the request explicitly.
     runWithRequestContext({ requestId }, () =>
-      log('info', 'request', {
+      logRequest({
         method,
         route,
         path: rawPath.length > MAX_LOGGED_PATH ? `${rawPath.slice(0, MAX_LOGGED_PATH)}…` : rawPath,

@@ -17,7 +17,7 @@ import { applyEdgeIdentity } from './edge-identity.ts';
 import { checkReadiness } from './health.ts';
 import { startDynamicClientPruning } from './client-pruning.ts';
 import { closeRedis } from './redis.ts';
-import { bridgeConsoleToLogger, log } from './logger.ts';
+import { bridgeConsoleToLogger, flushLogs, log } from './logger.ts';
 import { instrumentRequest } from '../observability/instrument-request.ts';
 import { getMetrics, serveMetrics } from '../observability/metrics.ts';
 import { runWithRequestContext } from '../observability/request-context.ts';
@@ -137,6 +137,7 @@ export async function startHttpServer(ctx: AppContext, opts: { dev?: boolean; ho
       }
     }
     log('info', 'shut down', { drain_ms: drained.ms, forced: drained.forced });
+    flushLogs();
   }
 
   return {
