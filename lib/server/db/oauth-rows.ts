@@ -1,7 +1,8 @@
 // Rows ↔ the protocol core's objects, for the OAuth store's two implementations
 // (Prisma, and the prepared statements of the SQLite hot paths). Lists are JSON
 // text in the row and arrays here; scopes are space-separated strings in the row.
-import type { AccessTokenRecord, AuthorizationCode, Grant, NewAccessToken, NewRefreshToken, OAuthClient, PersonalTokenRecord, RefreshToken, TeamTokenRecord } from '../../oauth/ports.ts';
+import type { AccessTokenRecord, AuthorizationCode, Grant, NewAccessToken, NewRefreshToken, OAuthClient, PersonalTokenRecord, RefreshToken, SecurityEvent, TeamTokenRecord } from '../../oauth/ports.ts';
+import { auditEventData, type AuditActor } from './audit.ts';
 import { joinScope, parseList, splitScope } from './columns.ts';
 import type { Db } from './client.ts';
 
@@ -149,4 +150,25 @@ export function toTeamToken(row: TeamRow): TeamTokenRecord | null {
     tools: row.tools === null ? null : parseList(row.tools, 'Team.tools'),
     tokenIssuedAt: row.tokenIssuedAt,
   };
+}
+
+function actorOf(event: SecurityEvent): AuditActor {
+  if (event.clientId) return { type: 'client', id: event.clientId };
+  if (event.userId) return { type: 'user', id: event.userId };
+  return { type: 'system' };
+}
+
+/** The audit row a protocol security event becomes. */
+export function securityEventAuditData(event: SecurityEvent, at = new Date()) {
+  return auditEventData(
+    {
+      actor: actorOf(event),
+      action: event.action,
+      target: event.targetType && event.targetId ? { type: event.targetType, id: event.targetId } : undefined,
+      ip: event.ip ?? null,
+      userAgent: event.userAgent ?? null,
+      details: event.details ?? {},
+    },
+    at,
+  );
 }

@@ -34,11 +34,10 @@ import type {
   TeamTokenRecord,
   TokenEndpointAuthMethod,
 } from '../../oauth/ports.ts';
-import { recordAudit, type AuditActor } from './audit.ts';
 import { insertClient, toClient } from './clients.ts';
 import { joinScope, parseList, splitScope } from './columns.ts';
 import type { Db } from './client.ts';
-import { accessColumns, clientColumns, refreshColumns, toAccess, toCode, toGrant, toPersonalToken, toRefresh, toTeamToken } from './oauth-rows.ts';
+import { accessColumns, clientColumns, refreshColumns, securityEventAuditData, toAccess, toCode, toGrant, toPersonalToken, toRefresh, toTeamToken } from './oauth-rows.ts';
 import { LAST_USED_RESOLUTION_MS, sqliteHotPaths } from './sqlite-hot-paths.ts';
 import type { Prisma as PrismaNs } from './generated/sqlite/client.ts';
 
@@ -55,12 +54,6 @@ async function insertIssued(tx: Tx, issued: IssuedTokens): Promise<void> {
  * Prisma's defaults (2 s to start, 5 s to finish) are too tight.
  */
 const TX_OPTIONS = { maxWait: 10_000, timeout: 10_000 };
-
-function actorOf(event: SecurityEvent): AuditActor {
-  if (event.clientId) return { type: 'client', id: event.clientId };
-  if (event.userId) return { type: 'user', id: event.userId };
-  return { type: 'system' };
-}
 
 /** "Last used" is kept to the minute (as on the SQLite hot paths). */
 function usedBefore(at: Date) {
@@ -315,14 +308,7 @@ function createPrismaOAuthStore(db: Db): OAuthStore {
     // -- audit -------------------------------------------------------------------
 
     async recordSecurityEvent(event) {
-      await recordAudit(db, {
-        actor: actorOf(event),
-        action: event.action,
-        target: event.targetType && event.targetId ? { type: event.targetType, id: event.targetId } : undefined,
-        ip: event.ip ?? null,
-        userAgent: event.userAgent ?? null,
-        details: event.details ?? {},
-      });
+      await prisma.auditEvent.create({ data: securityEventAuditData(event) });
     },
   };
 }

@@ -17,6 +17,7 @@ import type { Db } from './client.ts';
 import {
   accessColumns,
   refreshColumns,
+  securityEventAuditData,
   toAccess,
   toCode,
   toGrant,
@@ -106,6 +107,9 @@ function prepare(connection: BetterSqlite3.Database) {
     personalByHash: sql('SELECT * FROM "PersonalToken" WHERE "tokenHash" = ?'),
     touchPersonal: sql('UPDATE "PersonalToken" SET "lastUsedAt" = ? WHERE "id" = ? AND ("lastUsedAt" IS NULL OR "lastUsedAt" < ?)'),
     teamByTokenHash: sql('SELECT * FROM "Team" WHERE "tokenHash" = ?'),
+    insertAudit: sql(
+      'INSERT INTO "AuditEvent" ("id", "at", "actorType", "actorId", "actorLabel", "action", "targetType", "targetId", "ip", "userAgent", "details") VALUES (@id, @at, @actorType, @actorId, @actorLabel, @action, @targetType, @targetId, @ip, @userAgent, @details)',
+    ),
     touchTeam: sql('UPDATE "Team" SET "tokenLastUsedAt" = ? WHERE "id" = ? AND "activeJti" = ? AND ("tokenLastUsedAt" IS NULL OR "tokenLastUsedAt" < ?)'),
   };
 }
@@ -232,6 +236,10 @@ export function sqliteHotPaths(db: Db): Partial<OAuthStore> | null {
     findTeamByTokenHash: (tokenHash) => run((s) => {
       const row = typed<TeamRow>(s.teamByTokenHash.get(tokenHash) as Raw | undefined, ['tokenIssuedAt', 'tokenLastUsedAt', 'createdAt', 'updatedAt'], ['active']);
       return row && toTeamToken(row);
+    }),
+    recordSecurityEvent: (event) => run((s) => {
+      const row = securityEventAuditData(event);
+      s.insertAudit.run({ ...row, at: sqliteTime(row.at) });
     }),
     touchTeamToken: (teamId, jti, at) => run((s) => {
       s.touchTeam.run(sqliteTime(at), teamId, jti, sqliteTime(new Date(at.getTime() - LAST_USED_RESOLUTION_MS)));
