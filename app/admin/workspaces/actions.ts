@@ -4,7 +4,9 @@ import { revalidatePath } from 'next/cache';
 import { z } from 'zod';
 import { requireAdmin } from '@/lib/server/auth/current-user';
 import { getAppContext } from '@/lib/server/context';
-import { createWorkspace, renameWorkspace } from '@/lib/server/db/workspaces';
+import { createWorkspace, renameWorkspace, type WorkspaceView } from '@/lib/server/db/workspaces';
+import type { TKeysetPage, TListParams } from '@/components/admin/keyset-list';
+import { listWorkspaces, parseWorkspaceListParams } from '@/lib/server/workspaces/list-workspaces';
 
 export type TWorkspaceFormState = { ok: boolean; message: string; fieldErrors?: Partial<Record<'key' | 'name', string>>; values?: { key: string; name: string } };
 
@@ -13,6 +15,11 @@ const ZCreateWorkspaceSchema = z.object({
   key: z.string().trim().regex(/^[a-z0-9][a-z0-9_-]{1,62}$/, 'Lower-case letters, digits, _ and -; 2 to 63 characters'),
   name: ZName,
 });
+
+export async function fetchWorkspacesPageAction(params: TListParams): Promise<TKeysetPage<WorkspaceView>> {
+  await requireAdmin();
+  return listWorkspaces(getAppContext().db, parseWorkspaceListParams(params));
+}
 
 export async function createWorkspaceAction(_previous: TWorkspaceFormState | null, form: FormData): Promise<TWorkspaceFormState> {
   const admin = await requireAdmin();

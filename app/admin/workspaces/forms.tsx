@@ -1,12 +1,22 @@
 'use client';
 
-import { useActionState } from 'react';
+import { useQueryClient } from '@tanstack/react-query';
+import { useActionState, useEffect } from 'react';
 import { createWorkspaceAction, renameWorkspaceAction, type TWorkspaceFormState } from './actions';
 
 const input = 'mt-1 w-full rounded-md border border-slate-300 px-3 py-2 text-sm';
 
+/** The list shows a change as soon as it is made. */
+function useRefreshListOnSuccess(state: TWorkspaceFormState | null): void {
+  const queryClient = useQueryClient();
+  useEffect(() => {
+    if (state?.ok) void queryClient.invalidateQueries({ queryKey: ['workspaces'] });
+  }, [state, queryClient]);
+}
+
 export function CreateWorkspaceForm() {
   const [state, action, pending] = useActionState<TWorkspaceFormState | null, FormData>(createWorkspaceAction, null);
+  useRefreshListOnSuccess(state);
   const values = state?.values ?? { key: '', name: '' };
   return (
     <form key={JSON.stringify(state)} action={action} className="grid gap-3 sm:grid-cols-3" aria-label="Create a workspace">
@@ -33,6 +43,7 @@ export function CreateWorkspaceForm() {
 
 export function RenameWorkspaceForm({ id, name }: { id: string; name: string }) {
   const [state, action, pending] = useActionState<TWorkspaceFormState | null, FormData>(renameWorkspaceAction, null);
+  useRefreshListOnSuccess(state);
   return (
     <form action={action} className="flex items-center gap-2">
       <input type="hidden" name="id" value={id} />

@@ -3,17 +3,27 @@
 import { randomUUID } from 'node:crypto';
 import { auditEventData, type AuditActor } from './audit.ts';
 import type { Db } from './client.ts';
+import type { Cursor } from './keyset.ts';
+import { containsText } from './search.ts';
 
 export type WorkspaceView = { id: string; key: string; name: string; teams: string[]; createdAt: Date };
 
-export async function listWorkspaces(db: Db, search?: string): Promise<WorkspaceView[]> {
+/** Workspaces in name order, a keyset page at a time; search matches key or name. */
+export async function listWorkspacesPage(db: Db, search: string | undefined, page: { after?: Cursor; limit?: number } = {}): Promise<{ rows: WorkspaceView[]; next: Cursor | null }> {
+  const limit = page.limit ?? 25;
+  const and: object[] = [];
+  if (search) and.push({ OR: [{ key: containsText(db, search) }, { name: containsText(db, search) }] });
+  // Names repeat; (name, id) is the order and the cursor.
+  if (page.after) and.push({ OR: [{ name: { gt: page.after.value } }, { name: page.after.value, id: { gt: page.after.id } }] });
   const rows = await db.prisma.workspace.findMany({
-    where: search ? { OR: [{ key: { contains: search } }, { name: { contains: search } }] } : {},
+    where: { AND: and },
     orderBy: [{ name: 'asc' }, { id: 'asc' }],
-    take: 200,
+    take: limit + 1,
     include: { teams: { include: { team: { select: { name: true } } } } },
   });
-  return rows.map((r) => ({ id: r.id, key: r.key, name: r.name, teams: r.teams.map((t) => t.team.name).sort(), createdAt: r.createdAt }));
+  const views = rows.slice(0, limit).map((r) => ({ id: r.id, key: r.key, name: r.name, teams: r.teams.map((t) => t.team.name).sort(), createdAt: r.createdAt }));
+  const last = views.at(-1);
+  return { rows: views, next: rows.length > limit && last ? { value: last.name, id: last.id } : null };
 }
 
 /** Creates a workspace; null when the key is taken. */
