@@ -5,6 +5,7 @@ import { useRouter } from 'next/navigation';
 import { useActionState, useEffect, useState } from 'react';
 import { ListPager, ListSearch, ListTable, useKeysetList, type TKeysetPage, type TListParams } from '@/components/admin/keyset-list';
 import { Card, EmptyState } from '@/components/ui/card';
+import { ACTIONS_COLUMN, TableHead } from '@/components/ui/table';
 import {
   createResourceServerAction,
   deleteResourceServerAction,
@@ -159,14 +160,7 @@ export function ResourceServersPageClient({
           <EmptyState title={list.params.q ? 'No resource server matches' : 'No resource servers yet'}>{list.params.q ? 'Try another search.' : 'Register one above.'}</EmptyState>
         ) : (
           <ListTable label="Resource servers" busy={list.isFetching}>
-            <thead className="text-slate-500">
-              <tr>
-                <th scope="col" className="py-1 pr-3 font-medium">Name</th>
-                <th scope="col" className="py-1 pr-3 font-medium">Canonical URL</th>
-                <th scope="col" className="py-1 pr-3 font-medium">Accepted scopes</th>
-                <th scope="col" className="py-1"><span className="sr-only">Actions</span></th>
-              </tr>
-            </thead>
+            <TableHead columns={['Name', 'Canonical URL', 'Accepted scopes', ACTIONS_COLUMN]} />
             <tbody>
               {list.rows.map((server) => (
                 <ResourceServerRows

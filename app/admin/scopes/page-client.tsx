@@ -4,6 +4,7 @@ import { useQueryClient } from '@tanstack/react-query';
 import { useActionState, useEffect, useState } from 'react';
 import { ListPager, ListSearch, ListTable, useKeysetList, type TKeysetPage, type TListParams } from '@/components/admin/keyset-list';
 import { Card, EmptyState } from '@/components/ui/card';
+import { ACTIONS_COLUMN, TableHead } from '@/components/ui/table';
 import {
   createScopeAction,
   deleteScopeAction,
@@ -152,15 +153,7 @@ export function ScopesPageClient({ initialParams, initialPage }: { initialParams
           <EmptyState title={list.params.q ? 'No scope matches' : 'No scopes yet'}>{list.params.q ? 'Try another search.' : 'Create one above.'}</EmptyState>
         ) : (
           <ListTable label="Scopes" busy={list.isFetching}>
-            <thead className="text-slate-500">
-              <tr>
-                <th scope="col" className="py-1 pr-3 font-medium">Name</th>
-                <th scope="col" className="py-1 pr-3 font-medium">Description</th>
-                <th scope="col" className="py-1 pr-3 font-medium">Tools</th>
-                <th scope="col" className="py-1 pr-3 font-medium">Default</th>
-                <th scope="col" className="py-1"><span className="sr-only">Actions</span></th>
-              </tr>
-            </thead>
+            <TableHead columns={['Name', 'Description', 'Tools', 'Default', ACTIONS_COLUMN]} />
             <tbody>
               {list.rows.map((s) => (
                 <ScopeRows key={s.name} scope={s} open={open?.name === s.name ? open.mode : null} onOpen={(mode) => setOpen({ name: s.name, mode })} onClose={close} />

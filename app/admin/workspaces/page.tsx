@@ -2,6 +2,7 @@
 import type { Metadata } from 'next';
 import { Card, EmptyState } from '@/components/ui/card';
 import { PageHeader } from '@/components/ui/page-header';
+import { TableHead } from '@/components/ui/table';
 import { requireAdmin } from '@/lib/server/auth/current-user';
 import { getAppContext } from '@/lib/server/context';
 import { listWorkspaces } from '@/lib/server/db/workspaces';
@@ -32,13 +33,7 @@ export default async function WorkspacesPage({ searchParams }: { searchParams: S
           <EmptyState title={search ? 'No workspace matches' : 'No workspaces yet'}>{search ? 'Try another search.' : 'Create one above, then assign it to a team.'}</EmptyState>
         ) : (
           <table className="w-full text-left text-sm" aria-label="Workspaces">
-            <thead className="text-slate-500">
-              <tr>
-                <th scope="col" className="py-1 font-medium">Key</th>
-                <th scope="col" className="py-1 font-medium">Name</th>
-                <th scope="col" className="py-1 font-medium">Held by teams</th>
-              </tr>
-            </thead>
+            <TableHead cellClassName="py-1 font-medium" columns={['Key', 'Name', 'Held by teams']} />
             <tbody>
               {workspaces.map((w) => (
                 <tr key={w.id} className="border-t border-slate-100" data-testid="workspace-row">
