@@ -5,6 +5,7 @@ import { useActionState, useEffect, useState } from 'react';
 import { ListPager, ListSearch, ListTable, useKeysetList, type TKeysetPage, type TListParams } from '@/components/admin/keyset-list';
 import { Card, EmptyState } from '@/components/ui/card';
 import { ACTIONS_COLUMN, TableHead } from '@/components/ui/table';
+import { ResultMessage } from '@/components/ui/result-message';
 import {
   createScopeAction,
   deleteScopeAction,
@@ -84,7 +85,7 @@ function CreateScopeForm() {
       <ScopeFields idPrefix="new-scope" values={values} errors={state?.fieldErrors} />
       <div className="sm:col-span-2 flex items-center gap-3">
         <button type="submit" disabled={pending} className={primary}>{pending ? 'Creating…' : 'Create scope'}</button>
-        {state ? <p role="status" className={`text-sm ${state.ok ? 'text-emerald-700' : 'text-red-700'}`}>{state.message}</p> : null}
+        <ResultMessage result={state} okClassName="text-emerald-700" />
       </div>
     </form>
   );
@@ -101,7 +102,7 @@ function EditScopeForm({ scope, onDone }: { scope: TScopeRow; onDone: () => void
       <div className="sm:col-span-2 flex items-center gap-3">
         <button type="submit" disabled={pending} className={primary}>{pending ? 'Saving…' : 'Save scope'}</button>
         <button type="button" onClick={onDone} className={secondary}>Cancel</button>
-        {state && !state.ok ? <p role="status" className="text-sm text-red-700">{state.message}</p> : null}
+        <ResultMessage result={state} errorsOnly />
       </div>
     </form>
   );
@@ -130,7 +131,7 @@ function DeleteScope({ scope, onDone }: { scope: TScopeRow; onDone: () => void }
           {pending ? 'Deleting…' : `Confirm delete ${scope.name}`}
         </button>
         <button type="button" onClick={onDone} className={secondary}>Cancel</button>
-        {state && !state.ok ? <p role="status" className="text-sm text-red-700">{state.message}</p> : null}
+        <ResultMessage result={state} errorsOnly />
       </div>
     </form>
   );

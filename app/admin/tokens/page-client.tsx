@@ -6,6 +6,7 @@ import { useState, type FormEvent } from 'react';
 import { ListPager, ListSearch, ListTable, useKeysetList, type TListParams } from '@/components/admin/keyset-list';
 import { Card, EmptyState } from '@/components/ui/card';
 import { TableHead } from '@/components/ui/table';
+import { ResultMessage } from '@/components/ui/result-message';
 import { STATUSES_OF, TOKEN_STATUS_LABELS, TOKEN_STATUSES, TOKEN_TYPE_LABELS, TOKEN_TYPES, type TokenStatus, type TokenType } from '@/lib/server/db/token-kinds';
 import { bulkRevokeAction, fetchTokensPageAction, previewBulkRevokeAction, revokeTokenAction, type TBulkPreview, type TTokensPage } from './actions';
 import type { TTokenRowView } from './view';
@@ -298,7 +299,7 @@ function BulkRevoke({ params }: { params: TListParams }) {
       ) : preview ? (
         <p role="status" className="mt-3 text-sm text-red-700">{preview.message}</p>
       ) : null}
-      {done ? <p role="status" className={`mt-3 text-sm ${done.ok ? 'text-emerald-800' : 'text-red-700'}`}>{done.message}</p> : null}
+      <ResultMessage result={done} className="mt-3 text-sm" />
     </Card>
   );
 }
