@@ -1,6 +1,7 @@
 'use client';
 
 import { useActionState, useEffect, useState } from 'react';
+import { ResultMessage } from '@/components/ui/result-message';
 import { setGrantWorkspacesAction, type TActionResult } from './actions';
 
 /**
@@ -68,7 +69,7 @@ export function GrantWorkspaces({
           Change<span className="sr-only"> the workspaces shared with {clientName}</span>
         </button>
       )}
-      {result ? <p role="status" className={`mt-1 text-xs ${result.ok ? 'text-emerald-700' : 'text-red-700'}`}>{result.message}</p> : null}
+      <ResultMessage result={result} className="mt-1 text-xs" okClassName="text-emerald-700" />
     </div>
   );
 }

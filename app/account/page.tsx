@@ -1,6 +1,7 @@
 import type { Metadata } from 'next';
 import { Card, EmptyState } from '@/components/ui/card';
 import { PageHeader } from '@/components/ui/page-header';
+import { ACTIONS_COLUMN, TableHead } from '@/components/ui/table';
 import { requireUser } from '@/lib/server/auth/current-user';
 import { getAppContext } from '@/lib/server/context';
 import { listActiveGrantsOfUser } from '@/lib/server/db/grants';
@@ -54,16 +55,7 @@ export default async function AccountPage() {
             <EmptyState title="No applications yet">When you allow an MCP client on a consent page, it appears here, and you can revoke it.</EmptyState>
           ) : (
             <table className="w-full text-left text-sm" aria-label="Applications you allowed">
-              <thead className="text-slate-500">
-                <tr>
-                  <th scope="col" className="py-1 font-medium">Application</th>
-                  <th scope="col" className="py-1 font-medium">May</th>
-                  <th scope="col" className="py-1 font-medium">Shared workspaces</th>
-                  <th scope="col" className="py-1 font-medium">Allowed</th>
-                  <th scope="col" className="py-1 font-medium">Last used</th>
-                  <th scope="col" className="py-1"><span className="sr-only">Actions</span></th>
-                </tr>
-              </thead>
+              <TableHead cellClassName="py-1 font-medium" columns={['Application', 'May', 'Shared workspaces', 'Allowed', 'Last used', ACTIONS_COLUMN]} />
               <tbody>
                 {grants.map((g) => (
                   <tr key={g.id} className="border-t border-slate-100 align-top" data-testid="grant-row">
@@ -101,17 +93,7 @@ export default async function AccountPage() {
               <EmptyState title="No personal tokens">Tokens you create appear here, with when they were last used.</EmptyState>
             ) : (
               <table className="w-full text-left text-sm" aria-label="Personal tokens">
-                <thead className="text-slate-500">
-                  <tr>
-                    <th scope="col" className="py-1 font-medium">Name</th>
-                    <th scope="col" className="py-1 font-medium">Token</th>
-                    <th scope="col" className="py-1 font-medium">Workspaces</th>
-                    <th scope="col" className="py-1 font-medium">Tools</th>
-                    <th scope="col" className="py-1 font-medium">Expires</th>
-                    <th scope="col" className="py-1 font-medium">Last used</th>
-                    <th scope="col" className="py-1"><span className="sr-only">Actions</span></th>
-                  </tr>
-                </thead>
+                <TableHead cellClassName="py-1 font-medium" columns={['Name', 'Token', 'Workspaces', 'Tools', 'Expires', 'Last used', ACTIONS_COLUMN]} />
                 <tbody>
                   {tokens.map((t) => (
                     <tr key={t.id} className="border-t border-slate-100 align-top" data-testid="token-row">

@@ -1,6 +1,7 @@
 'use client';
 
 import { useActionState, useState } from 'react';
+import { ResultMessage } from '@/components/ui/result-message';
 import { revokeGrantAction, revokePersonalTokenAction, type TActionResult } from './actions';
 
 type RevokeAction = (previous: TActionResult | null, form: FormData) => Promise<TActionResult>;
@@ -26,7 +27,7 @@ function RevokeButton({ action: serverAction, field, id, name, consequence }: { 
         </button>
         <button type="button" onClick={() => setConfirming(false)} className="rounded-md border border-slate-300 px-3 py-1 text-sm">Cancel</button>
       </span>
-      {result && !result.ok ? <p role="status" className="mt-1 text-xs text-red-700">{result.message}</p> : null}
+      <ResultMessage result={result} className="mt-1 text-xs" errorsOnly />
     </form>
   );
 }

@@ -5,6 +5,7 @@ import Link from 'next/link';
 import { AuthFailureChart } from '@/components/admin/auth-failure-chart';
 import { Card, EmptyState } from '@/components/ui/card';
 import { PageHeader } from '@/components/ui/page-header';
+import { TableHead } from '@/components/ui/table';
 import { requireAdmin } from '@/lib/server/auth/current-user';
 import { getAppContext } from '@/lib/server/context';
 import { listRecentAudit } from '@/lib/server/db/audit';
@@ -48,14 +49,7 @@ export default async function AdminDashboardPage({ searchParams }: { searchParam
           <EmptyState title="No security events yet">Authentication failures, break-glass sign-ins and signing-key changes will appear here.</EmptyState>
         ) : (
           <table className="w-full text-left text-sm" aria-label="Recent security events">
-            <thead className="text-slate-500">
-              <tr>
-                <th scope="col" className="py-1 font-medium">When</th>
-                <th scope="col" className="py-1 font-medium">Action</th>
-                <th scope="col" className="py-1 font-medium">Actor</th>
-                <th scope="col" className="py-1 font-medium">Target</th>
-              </tr>
-            </thead>
+            <TableHead cellClassName="py-1 font-medium" columns={['When', 'Action', 'Actor', 'Target']} />
             <tbody>
               {events.map((e) => (
                 <tr key={e.id} className="border-t border-slate-100">

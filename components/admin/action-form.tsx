@@ -3,6 +3,7 @@
 // Destructive actions ask first in the page (a second, explicit "Confirm …"
 // button and a Cancel), never with window.confirm.
 import { useActionState, useEffect, useRef, useState } from 'react';
+import { ResultMessage } from '@/components/ui/result-message';
 import type { TActionResult } from '@/lib/server/action-result';
 
 export type TFormAction = (previous: TActionResult | null, form: FormData) => Promise<TActionResult>;
@@ -13,15 +14,6 @@ const BUTTON = {
   danger: 'rounded-md border border-red-300 bg-white px-3 py-1.5 text-sm text-red-700 hover:bg-red-50 disabled:opacity-60',
   confirm: 'rounded-md bg-red-700 px-3 py-1.5 text-sm font-medium text-white hover:bg-red-800 disabled:opacity-60',
 } as const;
-
-export function ResultMessage({ result }: { result: TActionResult | null }) {
-  if (!result) return null;
-  return (
-    <p role="status" className={`text-sm ${result.ok ? 'text-emerald-800' : 'text-red-700'}`}>
-      {result.message}
-    </p>
-  );
-}
 
 type Props = {
   action: TFormAction;

@@ -272,3 +272,27 @@ export async function authorizeThroughConsent(
   expect(code).toBeTruthy();
   return { code: code!, location, consented };
 }
+
+/**
+ * The whole authorization-code grant for a public client: a fresh PKCE pair,
+ * consent as the signed-in user, and the code redeemed at /oauth/token (with
+ * the same `resource`, RFC 8707). Returns the token response, checked to be 200.
+ */
+export async function consentAndRedeem<T = { access_token: string; refresh_token: string }>(
+  server: ProtocolServer,
+  user: Pick<User, 'id' | 'email' | 'name'>,
+  params: Omit<AuthorizeParams, 'codeChallenge'>,
+): Promise<T> {
+  const pkce = pkcePair();
+  const { code } = await authorizeThroughConsent(server, user, { ...params, codeChallenge: pkce.challenge });
+  const response = await postForm(server, '/oauth/token', {
+    grant_type: 'authorization_code',
+    code,
+    redirect_uri: params.redirectUri,
+    code_verifier: pkce.verifier,
+    client_id: params.clientId,
+    resource: params.resource,
+  });
+  expect(response.status).toBe(200);
+  return (await response.json()) as T;
+}

@@ -27,7 +27,7 @@ import { listActiveGrantsOfClient, revokeActiveGrantsOfClient } from '../../lib/
 import { startDynamicClientPruning } from '../../lib/server/runtime/client-pruning.ts';
 import { providers } from '../helpers/databases.ts';
 import { countRows, createClient, setClientTimes, unique } from '../helpers/factories.ts';
-import { authorizeThroughConsent, basicAuth, createUser, pkcePair, postForm, startProtocolServer, type ProtocolServer } from '../helpers/protocol-server.ts';
+import { authorizeThroughConsent, basicAuth, consentAndRedeem, createUser, pkcePair, postForm, startProtocolServer, type ProtocolServer } from '../helpers/protocol-server.ts';
 
 const REDIRECT_URI = 'http://127.0.0.1:8765/callback';
 const ADMIN = { type: 'user', id: 'admin-1', label: 'admin@example.com' } as const;
@@ -68,11 +68,7 @@ describe.each(providers)('client administration on %s', (provider) => {
   /** A user consents to the client and redeems the code: a live grant with refresh and access tokens. */
   const tokensOf = async (clientId: string) => {
     const user = await createUser(server);
-    const pkce = pkcePair();
-    const { code } = await authorizeThroughConsent(server, user, { clientId, redirectUri: REDIRECT_URI, codeChallenge: pkce.challenge, scope: 'mcp:tools offline_access' });
-    const response = await postForm(server, '/oauth/token', { grant_type: 'authorization_code', code, redirect_uri: REDIRECT_URI, code_verifier: pkce.verifier, client_id: clientId });
-    expect(response.status).toBe(200);
-    return (await response.json()) as { access_token: string; refresh_token: string };
+    return consentAndRedeem(server, user, { clientId, redirectUri: REDIRECT_URI, scope: 'mcp:tools offline_access' });
   };
   const auditFor = async (clientId: string) => (await listAuditEvents(db(), { target: clientId }, { limit: 100 })).events.map((e) => e.action);
 

@@ -18,10 +18,9 @@ import { createPersonalToken } from '../../lib/server/tokens/create-personal-tok
 import { createTestDatabase, providers, type TestDatabase } from '../helpers/databases.ts';
 import { createTeam, createUser as createUserRow } from '../helpers/factories.ts';
 import {
-  authorizeThroughConsent,
   basicAuth,
+  consentAndRedeem,
   createUser,
-  pkcePair,
   postForm,
   startProtocolServer,
   type ProtocolServer,
@@ -71,19 +70,7 @@ describe.each(providers)('the admin token list over issued tokens on %s', (provi
   const refresh = (target: ProtocolServer, clientId: string, token: string) => postForm(target, '/oauth/token', { grant_type: 'refresh_token', refresh_token: token, client_id: clientId });
 
   async function authorize(user: { id: string; email: string; name: string | null }, clientId: string): Promise<Tokens> {
-    const pkce = pkcePair();
-    const { code } = await authorizeThroughConsent(server, user, {
-      clientId,
-      redirectUri: REDIRECT_URI,
-      codeChallenge: pkce.challenge,
-      scope: 'mcp:tools offline_access',
-      state: 'st',
-      resource: RESOURCE,
-      workspaces: [],
-    });
-    const response = await postForm(server, '/oauth/token', { grant_type: 'authorization_code', code, redirect_uri: REDIRECT_URI, code_verifier: pkce.verifier, client_id: clientId, resource: RESOURCE });
-    expect(response.status).toBe(200);
-    return (await response.json()) as Tokens;
+    return consentAndRedeem<Tokens>(server, user, { clientId, redirectUri: REDIRECT_URI, scope: 'mcp:tools offline_access', state: 'st', resource: RESOURCE, workspaces: [] });
   }
 
   beforeAll(async () => {

@@ -22,7 +22,7 @@ import { getUserOverview } from '../../lib/server/users/user-overview.ts';
 import { signInExternalUser } from '../../lib/server/users/sign-in-external-user.ts';
 import { providers } from '../helpers/databases.ts';
 import { addMember, assignWorkspace as seedAssignment, countRows, createClient, createTeam as seedTeam, createWorkspace, unique } from '../helpers/factories.ts';
-import { authorizeThroughConsent, basicAuth, createUser, pkcePair, postForm, startProtocolServer, type ProtocolServer } from '../helpers/protocol-server.ts';
+import { basicAuth, consentAndRedeem, createUser, postForm, startProtocolServer, type ProtocolServer } from '../helpers/protocol-server.ts';
 
 const RESOURCE = 'https://mcp.example/';
 const REDIRECT_URI = 'https://app.example/callback';
@@ -60,25 +60,7 @@ describe.each(providers)('admin users and teams on %s', (provider) => {
     await addMember(server.db, team.id, user.id, 'owner');
     const workspace = await createWorkspace(server.db);
     await seedAssignment(server.db, team.id, workspace.id);
-    const pkce = pkcePair();
-    const { code } = await authorizeThroughConsent(server, user, {
-      clientId,
-      redirectUri: REDIRECT_URI,
-      codeChallenge: pkce.challenge,
-      scope: 'mcp:tools offline_access',
-      resource: RESOURCE,
-      workspaces: [workspace.key],
-    });
-    const response = await postForm(server, '/oauth/token', {
-      grant_type: 'authorization_code',
-      code,
-      redirect_uri: REDIRECT_URI,
-      code_verifier: pkce.verifier,
-      client_id: clientId,
-      resource: RESOURCE,
-    });
-    expect(response.status).toBe(200);
-    const tokens = (await response.json()) as { access_token: string; refresh_token: string };
+    const tokens = await consentAndRedeem(server, user, { clientId, redirectUri: REDIRECT_URI, scope: 'mcp:tools offline_access', resource: RESOURCE, workspaces: [workspace.key] });
     const pat = await createPersonalToken(server.db, user, [workspace.key], { name: 'laptop', workspaces: [workspace.key], tools: '*', expiresInDays: 0 });
     if (!pat.ok) throw new Error('personal token not created');
     return { user, workspace, tokens, pat: pat.token };

@@ -5,6 +5,7 @@ import Link from 'next/link';
 import { z } from 'zod';
 import { Card, EmptyState } from '@/components/ui/card';
 import { PageHeader } from '@/components/ui/page-header';
+import { TableHead } from '@/components/ui/table';
 import { requireAdmin } from '@/lib/server/auth/current-user';
 import { getAppContext } from '@/lib/server/context';
 import { listAuditEvents } from '@/lib/server/db/audit';
@@ -81,15 +82,7 @@ export default async function AuditLogPage({ searchParams }: { searchParams: Sea
           <EmptyState title="No events match">Try a wider time range or fewer filters.</EmptyState>
         ) : (
           <table className="w-full text-left text-sm" aria-label="Audit events">
-            <thead className="text-slate-500">
-              <tr>
-                <th scope="col" className="py-1 font-medium">When (UTC)</th>
-                <th scope="col" className="py-1 font-medium">Action</th>
-                <th scope="col" className="py-1 font-medium">Actor</th>
-                <th scope="col" className="py-1 font-medium">Target</th>
-                <th scope="col" className="py-1 font-medium">Details</th>
-              </tr>
-            </thead>
+            <TableHead cellClassName="py-1 font-medium" columns={['When (UTC)', 'Action', 'Actor', 'Target', 'Details']} />
             <tbody>
               {events.map((e) => (
                 <tr key={e.id} className="border-t border-slate-100 align-top" data-testid="audit-row">

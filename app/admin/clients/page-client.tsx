@@ -6,6 +6,7 @@ import { useQueryClient } from '@tanstack/react-query';
 import { useActionState, useEffect, useState } from 'react';
 import { ListPager, ListSearch, ListTable, useKeysetList, type TKeysetPage, type TListParams } from '@/components/admin/keyset-list';
 import { EmptyState } from '@/components/ui/card';
+import { TableHead } from '@/components/ui/table';
 import type { ClientListRow } from '@/lib/server/db/clients';
 import { createClientAction, fetchClientsPageAction, pruneClientsAction, type TCreateClientState, type TPruneState } from './actions';
 import { formatWhen, SOURCE_LABEL } from './format';
@@ -45,16 +46,7 @@ export function ClientsList({ initialParams, initialPage }: { initialParams: TLi
         </EmptyState>
       ) : (
         <ListTable label="Clients" busy={list.isFetching}>
-          <thead className="text-slate-500">
-            <tr>
-              <th scope="col" className="py-1 pr-3 font-medium">Name</th>
-              <th scope="col" className="py-1 pr-3 font-medium">Source</th>
-              <th scope="col" className="py-1 pr-3 font-medium">Status</th>
-              <th scope="col" className="py-1 pr-3 font-medium">Last used</th>
-              <th scope="col" className="py-1 pr-3 font-medium">Active grants</th>
-              <th scope="col" className="py-1 font-medium">Registrations</th>
-            </tr>
-          </thead>
+          <TableHead columns={['Name', 'Source', 'Status', 'Last used', 'Active grants', { label: 'Registrations', className: 'py-1 font-medium' }]} />
           <tbody>
             {list.rows.map((c) => (
               <tr key={c.id} className="border-t border-slate-100 align-top" data-testid="client-row">

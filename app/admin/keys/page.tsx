@@ -3,6 +3,7 @@
 import type { Metadata } from 'next';
 import { Card } from '@/components/ui/card';
 import { PageHeader } from '@/components/ui/page-header';
+import { ACTIONS_COLUMN, TableHead } from '@/components/ui/table';
 import { requireAdmin } from '@/lib/server/auth/current-user';
 import { getAppContext } from '@/lib/server/context';
 import { countLiveAccessTokensByKid, listSigningKeys } from '@/lib/server/db/signing-keys';
@@ -60,18 +61,7 @@ export default async function SigningKeysPage() {
       <Card title="Keys">
         <div className="overflow-x-auto">
           <table className="w-full text-left text-sm" aria-label="Signing keys">
-            <thead className="text-slate-500">
-              <tr>
-                <th scope="col" className="py-1 pr-3 font-medium">Key id</th>
-                <th scope="col" className="py-1 pr-3 font-medium">Status</th>
-                <th scope="col" className="py-1 pr-3 font-medium">Created</th>
-                <th scope="col" className="py-1 pr-3 font-medium">Signing since</th>
-                <th scope="col" className="py-1 pr-3 font-medium">Stopped signing</th>
-                <th scope="col" className="py-1 pr-3 font-medium">Retires</th>
-                <th scope="col" className="py-1 pr-3 font-medium">Live tokens</th>
-                <th scope="col" className="py-1"><span className="sr-only">Actions</span></th>
-              </tr>
-            </thead>
+            <TableHead columns={['Key id', 'Status', 'Created', 'Signing since', 'Stopped signing', 'Retires', 'Live tokens', ACTIONS_COLUMN]} />
             <tbody>
               {keys.map((k) => {
                 const due = retirementDueAt(k, ttl);

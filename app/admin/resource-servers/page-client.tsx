@@ -5,6 +5,8 @@ import { useRouter } from 'next/navigation';
 import { useActionState, useEffect, useState } from 'react';
 import { ListPager, ListSearch, ListTable, useKeysetList, type TKeysetPage, type TListParams } from '@/components/admin/keyset-list';
 import { Card, EmptyState } from '@/components/ui/card';
+import { ACTIONS_COLUMN, TableHead } from '@/components/ui/table';
+import { ResultMessage } from '@/components/ui/result-message';
 import {
   createResourceServerAction,
   deleteResourceServerAction,
@@ -83,7 +85,7 @@ function CreateResourceServerForm({ scopeNames }: { scopeNames: string[] }) {
       <ResourceServerFields idPrefix="new-rs" values={values} errors={state?.fieldErrors} scopeNames={scopeNames} />
       <div className="sm:col-span-2 flex items-center gap-3">
         <button type="submit" disabled={pending} className={primary}>{pending ? 'Registering…' : 'Register resource server'}</button>
-        {state ? <p role="status" className={`text-sm ${state.ok ? 'text-emerald-700' : 'text-red-700'}`}>{state.message}</p> : null}
+        <ResultMessage result={state} okClassName="text-emerald-700" />
       </div>
     </form>
   );
@@ -100,7 +102,7 @@ function EditResourceServerForm({ server, scopeNames, onDone }: { server: TResou
       <div className="sm:col-span-2 flex items-center gap-3">
         <button type="submit" disabled={pending} className={primary}>{pending ? 'Saving…' : 'Save resource server'}</button>
         <button type="button" onClick={onDone} className={secondary}>Cancel</button>
-        {state && !state.ok ? <p role="status" className="text-sm text-red-700">{state.message}</p> : null}
+        <ResultMessage result={state} errorsOnly />
       </div>
     </form>
   );
@@ -121,7 +123,7 @@ function DeleteResourceServer({ server, last, onDone }: { server: TResourceServe
           {pending ? 'Deleting…' : `Confirm delete ${server.name}`}
         </button>
         <button type="button" onClick={onDone} className={secondary}>Cancel</button>
-        {state && !state.ok ? <p role="status" className="text-sm text-red-700">{state.message}</p> : null}
+        <ResultMessage result={state} errorsOnly />
       </div>
     </form>
   );
@@ -159,14 +161,7 @@ export function ResourceServersPageClient({
           <EmptyState title={list.params.q ? 'No resource server matches' : 'No resource servers yet'}>{list.params.q ? 'Try another search.' : 'Register one above.'}</EmptyState>
         ) : (
           <ListTable label="Resource servers" busy={list.isFetching}>
-            <thead className="text-slate-500">
-              <tr>
-                <th scope="col" className="py-1 pr-3 font-medium">Name</th>
-                <th scope="col" className="py-1 pr-3 font-medium">Canonical URL</th>
-                <th scope="col" className="py-1 pr-3 font-medium">Accepted scopes</th>
-                <th scope="col" className="py-1"><span className="sr-only">Actions</span></th>
-              </tr>
-            </thead>
+            <TableHead columns={['Name', 'Canonical URL', 'Accepted scopes', ACTIONS_COLUMN]} />
             <tbody>
               {list.rows.map((server) => (
                 <ResourceServerRows

@@ -4,6 +4,8 @@ import { useQueryClient } from '@tanstack/react-query';
 import { useActionState, useEffect, useState } from 'react';
 import { ListPager, ListSearch, ListTable, useKeysetList, type TKeysetPage, type TListParams } from '@/components/admin/keyset-list';
 import { Card, EmptyState } from '@/components/ui/card';
+import { ACTIONS_COLUMN, TableHead } from '@/components/ui/table';
+import { ResultMessage } from '@/components/ui/result-message';
 import {
   createScopeAction,
   deleteScopeAction,
@@ -83,7 +85,7 @@ function CreateScopeForm() {
       <ScopeFields idPrefix="new-scope" values={values} errors={state?.fieldErrors} />
       <div className="sm:col-span-2 flex items-center gap-3">
         <button type="submit" disabled={pending} className={primary}>{pending ? 'Creating…' : 'Create scope'}</button>
-        {state ? <p role="status" className={`text-sm ${state.ok ? 'text-emerald-700' : 'text-red-700'}`}>{state.message}</p> : null}
+        <ResultMessage result={state} okClassName="text-emerald-700" />
       </div>
     </form>
   );
@@ -100,7 +102,7 @@ function EditScopeForm({ scope, onDone }: { scope: TScopeRow; onDone: () => void
       <div className="sm:col-span-2 flex items-center gap-3">
         <button type="submit" disabled={pending} className={primary}>{pending ? 'Saving…' : 'Save scope'}</button>
         <button type="button" onClick={onDone} className={secondary}>Cancel</button>
-        {state && !state.ok ? <p role="status" className="text-sm text-red-700">{state.message}</p> : null}
+        <ResultMessage result={state} errorsOnly />
       </div>
     </form>
   );
@@ -129,7 +131,7 @@ function DeleteScope({ scope, onDone }: { scope: TScopeRow; onDone: () => void }
           {pending ? 'Deleting…' : `Confirm delete ${scope.name}`}
         </button>
         <button type="button" onClick={onDone} className={secondary}>Cancel</button>
-        {state && !state.ok ? <p role="status" className="text-sm text-red-700">{state.message}</p> : null}
+        <ResultMessage result={state} errorsOnly />
       </div>
     </form>
   );
@@ -152,15 +154,7 @@ export function ScopesPageClient({ initialParams, initialPage }: { initialParams
           <EmptyState title={list.params.q ? 'No scope matches' : 'No scopes yet'}>{list.params.q ? 'Try another search.' : 'Create one above.'}</EmptyState>
         ) : (
           <ListTable label="Scopes" busy={list.isFetching}>
-            <thead className="text-slate-500">
-              <tr>
-                <th scope="col" className="py-1 pr-3 font-medium">Name</th>
-                <th scope="col" className="py-1 pr-3 font-medium">Description</th>
-                <th scope="col" className="py-1 pr-3 font-medium">Tools</th>
-                <th scope="col" className="py-1 pr-3 font-medium">Default</th>
-                <th scope="col" className="py-1"><span className="sr-only">Actions</span></th>
-              </tr>
-            </thead>
+            <TableHead columns={['Name', 'Description', 'Tools', 'Default', ACTIONS_COLUMN]} />
             <tbody>
               {list.rows.map((s) => (
                 <ScopeRows key={s.name} scope={s} open={open?.name === s.name ? open.mode : null} onOpen={(mode) => setOpen({ name: s.name, mode })} onClose={close} />

@@ -6,6 +6,7 @@ import { useActionState, useEffect } from 'react';
 import { Badge, buttonClass } from '@/components/admin/action-form';
 import { ListPager, ListSearch, ListTable, useKeysetList, type TKeysetPage, type TListParams } from '@/components/admin/keyset-list';
 import { Card, EmptyState } from '@/components/ui/card';
+import { TableHead } from '@/components/ui/table';
 import type { TeamListRow } from '@/lib/server/db/teams';
 import { createTeamAction, fetchTeamsPageAction, type TCreateTeamFormState } from './actions';
 
@@ -72,16 +73,7 @@ export function TeamsPageClient({ initialParams, initialPage }: { initialParams:
           <EmptyState title={filtered ? 'No team matches' : 'No teams yet'}>{filtered ? 'Try another search or filter.' : 'Create one above, then add members and workspaces.'}</EmptyState>
         ) : (
           <ListTable label="Teams" busy={list.isFetching}>
-            <thead className="text-slate-500">
-              <tr>
-                <th scope="col" className="py-1 pr-3 font-medium">Name</th>
-                <th scope="col" className="py-1 pr-3 font-medium">Owner</th>
-                <th scope="col" className="py-1 pr-3 font-medium">Members</th>
-                <th scope="col" className="py-1 pr-3 font-medium">Workspaces</th>
-                <th scope="col" className="py-1 pr-3 font-medium">Token</th>
-                <th scope="col" className="py-1 pr-3 font-medium">Status</th>
-              </tr>
-            </thead>
+            <TableHead columns={['Name', 'Owner', 'Members', 'Workspaces', 'Token', 'Status']} />
             <tbody>
               {list.rows.map((t) => (
                 <tr key={t.id} className="border-t border-slate-100" data-testid="team-row">

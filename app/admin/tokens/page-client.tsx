@@ -5,6 +5,8 @@ import { useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { ListPager, ListSearch, ListTable, useKeysetList, type TListParams } from '@/components/admin/keyset-list';
 import { Card, EmptyState } from '@/components/ui/card';
+import { TableHead } from '@/components/ui/table';
+import { ResultMessage } from '@/components/ui/result-message';
 import { STATUSES_OF, TOKEN_STATUS_LABELS, TOKEN_STATUSES, TOKEN_TYPE_LABELS, TOKEN_TYPES, type TokenStatus, type TokenType } from '@/lib/server/db/token-kinds';
 import { bulkRevokeAction, fetchTokensPageAction, previewBulkRevokeAction, revokeTokenAction, type TBulkPreview, type TTokensPage } from './actions';
 import type { TTokenRowView } from './view';
@@ -137,16 +139,7 @@ function Filters({ params, onChange }: { params: TListParams; onChange: (change:
 function TokenTable({ rows, busy }: { rows: TTokenRowView[]; busy: boolean }) {
   return (
     <ListTable label="Tokens and grants" busy={busy}>
-      <thead className="text-slate-500">
-        <tr>
-          <th scope="col" className="py-1 pr-3 font-medium">Kind</th>
-          <th scope="col" className="py-1 pr-3 font-medium">Status</th>
-          <th scope="col" className="py-1 pr-3 font-medium">Belongs to</th>
-          <th scope="col" className="py-1 pr-3 font-medium">Token</th>
-          <th scope="col" className="py-1 pr-3 font-medium">When (UTC)</th>
-          <th scope="col" className="py-1 font-medium"><span className="sr-only">Actions</span></th>
-        </tr>
-      </thead>
+      <TableHead columns={['Kind', 'Status', 'Belongs to', 'Token', 'When (UTC)', { label: 'Actions', className: 'py-1 font-medium', srOnly: true }]} />
       <tbody>
         {rows.map((r) => <TokenRow key={`${r.type}:${r.id}`} row={r} />)}
       </tbody>
@@ -306,7 +299,7 @@ function BulkRevoke({ params }: { params: TListParams }) {
       ) : preview ? (
         <p role="status" className="mt-3 text-sm text-red-700">{preview.message}</p>
       ) : null}
-      {done ? <p role="status" className={`mt-3 text-sm ${done.ok ? 'text-emerald-800' : 'text-red-700'}`}>{done.message}</p> : null}
+      <ResultMessage result={done} className="mt-3 text-sm" />
     </Card>
   );
 }

@@ -35,18 +35,23 @@ export async function setAdminAction(_previous: TActionResult | null, form: Form
 
 export async function disableUserAction(_previous: TActionResult | null, form: FormData): Promise<TActionResult> {
   const admin = await requireAdmin();
-  const userId = ZUserIdSchema.safeParse(form.get('userId'));
-  if (!userId.success) return refused('That user could not be found.');
-  const result = await disableUserByAdmin(getAppContext().db, admin, userId.data);
-  revalidateUser(userId.data);
-  return result;
+  return changeUserStatus(admin, form, disableUserByAdmin);
 }
 
 export async function enableUserAction(_previous: TActionResult | null, form: FormData): Promise<TActionResult> {
   const admin = await requireAdmin();
+  return changeUserStatus(admin, form, enableUserByAdmin);
+}
+
+// Disabling and enabling take the same input and refresh the same pages.
+async function changeUserStatus(
+  admin: Awaited<ReturnType<typeof requireAdmin>>,
+  form: FormData,
+  change: typeof disableUserByAdmin | typeof enableUserByAdmin,
+): Promise<TActionResult> {
   const userId = ZUserIdSchema.safeParse(form.get('userId'));
   if (!userId.success) return refused('That user could not be found.');
-  const result = await enableUserByAdmin(getAppContext().db, admin, userId.data);
+  const result = await change(getAppContext().db, admin, userId.data);
   revalidateUser(userId.data);
   return result;
 }

@@ -4,6 +4,7 @@ import Link from 'next/link';
 import { Badge } from '@/components/admin/action-form';
 import { ListPager, ListSearch, ListTable, useKeysetList, type TKeysetPage, type TListParams } from '@/components/admin/keyset-list';
 import { Card, EmptyState } from '@/components/ui/card';
+import { TableHead } from '@/components/ui/table';
 import type { UserListRow } from '@/lib/server/users/list-users';
 import { fetchUsersPageAction } from './actions';
 
@@ -34,17 +35,7 @@ export function UsersPageClient({ initialParams, initialPage }: { initialParams:
         <EmptyState title={filtered ? 'No user matches' : 'No users yet'}>{filtered ? 'Try another search or filter.' : 'Users appear when they first sign in.'}</EmptyState>
       ) : (
         <ListTable label="Users" busy={list.isFetching}>
-          <thead className="text-slate-500">
-            <tr>
-              <th scope="col" className="py-1 pr-3 font-medium">Email</th>
-              <th scope="col" className="py-1 pr-3 font-medium">Username</th>
-              <th scope="col" className="py-1 pr-3 font-medium">Name</th>
-              <th scope="col" className="py-1 pr-3 font-medium">Role</th>
-              <th scope="col" className="py-1 pr-3 font-medium">Status</th>
-              <th scope="col" className="py-1 pr-3 font-medium">Via</th>
-              <th scope="col" className="py-1 pr-3 font-medium">Last sign-in</th>
-            </tr>
-          </thead>
+          <TableHead columns={['Email', 'Username', 'Name', 'Role', 'Status', 'Via', 'Last sign-in']} />
           <tbody>
             {list.rows.map((u) => (
               <tr key={u.id} className="border-t border-slate-100" data-testid="user-row">

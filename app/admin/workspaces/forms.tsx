@@ -2,6 +2,7 @@
 
 import { useQueryClient } from '@tanstack/react-query';
 import { useActionState, useEffect } from 'react';
+import { ResultMessage } from '@/components/ui/result-message';
 import { createWorkspaceAction, renameWorkspaceAction, type TWorkspaceFormState } from './actions';
 
 const input = 'mt-1 w-full rounded-md border border-slate-300 px-3 py-2 text-sm';
@@ -36,7 +37,7 @@ export function CreateWorkspaceForm() {
           {pending ? 'Creating…' : 'Create workspace'}
         </button>
       </div>
-      {state ? <p role="status" className={`text-sm sm:col-span-3 ${state.ok ? 'text-emerald-700' : 'text-red-700'}`}>{state.message}</p> : null}
+      <ResultMessage result={state} className="text-sm sm:col-span-3" okClassName="text-emerald-700" />
     </form>
   );
 }

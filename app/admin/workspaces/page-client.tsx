@@ -2,6 +2,7 @@
 
 import { ListPager, ListSearch, ListTable, useKeysetList, type TKeysetPage, type TListParams } from '@/components/admin/keyset-list';
 import { Card, EmptyState } from '@/components/ui/card';
+import { TableHead } from '@/components/ui/table';
 import type { WorkspaceView } from '@/lib/server/db/workspaces';
 import { fetchWorkspacesPageAction } from './actions';
 import { RenameWorkspaceForm } from './forms';
@@ -17,13 +18,7 @@ export function WorkspacesList({ initialParams, initialPage }: { initialParams: 
         <EmptyState title={list.params.q ? 'No workspace matches' : 'No workspaces yet'}>{list.params.q ? 'Try another search.' : 'Create one above, then assign it to a team.'}</EmptyState>
       ) : (
         <ListTable label="Workspaces" busy={list.isFetching}>
-          <thead className="text-slate-600">
-            <tr>
-              <th scope="col" className="py-1 font-medium">Key</th>
-              <th scope="col" className="py-1 font-medium">Name</th>
-              <th scope="col" className="py-1 font-medium">Held by teams</th>
-            </tr>
-          </thead>
+          <TableHead cellClassName="py-1 font-medium" columns={['Key', 'Name', 'Held by teams']} />
           <tbody>
             {list.rows.map((w) => (
               <tr key={w.id} className="border-t border-slate-100" data-testid="workspace-row">

@@ -4,6 +4,7 @@ import Link from 'next/link';
 import { notFound } from 'next/navigation';
 import { Card, EmptyState } from '@/components/ui/card';
 import { PageHeader } from '@/components/ui/page-header';
+import { TableHead } from '@/components/ui/table';
 import { requireAdmin } from '@/lib/server/auth/current-user';
 import { getAppContext } from '@/lib/server/context';
 import { describeClientDeletion, getClientDetails } from '@/lib/server/db/clients';
@@ -78,15 +79,7 @@ export default async function ClientPage({ params }: { params: Promise<{ id: str
         ) : (
           <>
             <table className="w-full text-left text-sm" aria-label="Active grants">
-              <thead className="text-slate-500">
-                <tr>
-                  <th scope="col" className="py-1 pr-3 font-medium">User</th>
-                  <th scope="col" className="py-1 pr-3 font-medium">Scopes</th>
-                  <th scope="col" className="py-1 pr-3 font-medium">Resource</th>
-                  <th scope="col" className="py-1 pr-3 font-medium">Granted</th>
-                  <th scope="col" className="py-1 font-medium">Last used</th>
-                </tr>
-              </thead>
+              <TableHead columns={['User', 'Scopes', 'Resource', 'Granted', { label: 'Last used', className: 'py-1 font-medium' }]} />
               <tbody>
                 {grants.grants.map((g) => (
                   <tr key={g.id} className="border-t border-slate-100" data-testid="grant-row">

@@ -7,6 +7,7 @@ import { notFound } from 'next/navigation';
 import { Badge } from '@/components/admin/action-form';
 import { Card, EmptyState } from '@/components/ui/card';
 import { PageHeader } from '@/components/ui/page-header';
+import { ACTIONS_COLUMN, TableHead } from '@/components/ui/table';
 import { requireAdmin } from '@/lib/server/auth/current-user';
 import { getAppContext } from '@/lib/server/context';
 import { findTeamDetail, listWorkspaceChoices } from '@/lib/server/db/teams';
@@ -15,7 +16,6 @@ import { AddMemberForm, AssignWorkspaceForm, MemberActions, TeamStatusForm, Team
 export const metadata: Metadata = { title: 'Team' };
 
 const when = (d: Date | null) => (d ? d.toISOString().replace('T', ' ').slice(0, 16) : 'never');
-const th = 'py-1 pr-3 font-medium';
 
 export default async function TeamPage({ params }: { params: Promise<{ id: string }> }) {
   await requireAdmin();
@@ -51,14 +51,7 @@ export default async function TeamPage({ params }: { params: Promise<{ id: strin
 
       <Card title="Members">
         <table className="mb-4 w-full text-left text-sm" aria-label="Members">
-          <thead className="text-slate-500">
-            <tr>
-              <th scope="col" className={th}>Email</th>
-              <th scope="col" className={th}>Role</th>
-              <th scope="col" className={th}>Since</th>
-              <th scope="col" className="py-1"><span className="sr-only">Actions</span></th>
-            </tr>
-          </thead>
+          <TableHead columns={['Email', 'Role', 'Since', ACTIONS_COLUMN]} />
           <tbody>
             {team.members.map((m) => (
               <tr key={m.userId} className="border-t border-slate-100" data-testid="member-row">
@@ -81,13 +74,7 @@ export default async function TeamPage({ params }: { params: Promise<{ id: strin
           <div className="mb-4"><EmptyState title="No workspaces assigned">Assign one below; the team&apos;s members and token reach it at once.</EmptyState></div>
         ) : (
           <table className="mb-4 w-full text-left text-sm" aria-label="Assigned workspaces">
-            <thead className="text-slate-500">
-              <tr>
-                <th scope="col" className={th}>Key</th>
-                <th scope="col" className={th}>Name</th>
-                <th scope="col" className="py-1"><span className="sr-only">Actions</span></th>
-              </tr>
-            </thead>
+            <TableHead columns={['Key', 'Name', ACTIONS_COLUMN]} />
             <tbody>
               {team.workspaces.map((w) => (
                 <tr key={w.id} className="border-t border-slate-100" data-testid="team-workspace-row">

@@ -1,7 +1,8 @@
 'use client';
 
 import { useActionState, useState } from 'react';
-import { ActionForm, ResultMessage, SecretOnce, buttonClass } from '@/components/admin/action-form';
+import { ActionForm, SecretOnce, buttonClass } from '@/components/admin/action-form';
+import { ResultMessage } from '@/components/ui/result-message';
 import type { TActionResult } from '@/lib/server/action-result';
 import {
   addMemberAction,

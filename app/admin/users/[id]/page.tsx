@@ -6,6 +6,7 @@ import { notFound } from 'next/navigation';
 import { Badge } from '@/components/admin/action-form';
 import { Card, EmptyState } from '@/components/ui/card';
 import { PageHeader } from '@/components/ui/page-header';
+import { TableHead } from '@/components/ui/table';
 import { requireAdmin } from '@/lib/server/auth/current-user';
 import { getAppContext } from '@/lib/server/context';
 import { getUserOverview } from '@/lib/server/users/user-overview';
@@ -14,7 +15,6 @@ import { UserActions } from './user-actions';
 export const metadata: Metadata = { title: 'User' };
 
 const day = (d: Date | null) => (d ? d.toISOString().slice(0, 10) : 'never');
-const th = 'py-1 pr-3 font-medium';
 
 export default async function UserPage({ params }: { params: Promise<{ id: string }> }) {
   const admin = await requireAdmin();
@@ -72,16 +72,7 @@ export default async function UserPage({ params }: { params: Promise<{ id: strin
           <EmptyState title="No active grants">Applications this user allows on a consent page appear here.</EmptyState>
         ) : (
           <table className="w-full text-left text-sm" aria-label="Grants">
-            <thead className="text-slate-500">
-              <tr>
-                <th scope="col" className={th}>Application</th>
-                <th scope="col" className={th}>Scopes</th>
-                <th scope="col" className={th}>Resource</th>
-                <th scope="col" className={th}>Workspaces</th>
-                <th scope="col" className={th}>Allowed</th>
-                <th scope="col" className={th}>Last used</th>
-              </tr>
-            </thead>
+            <TableHead columns={['Application', 'Scopes', 'Resource', 'Workspaces', 'Allowed', 'Last used']} />
             <tbody>
               {grants.map((g) => (
                 <tr key={g.id} className="border-t border-slate-100" data-testid="grant-row">
@@ -102,16 +93,7 @@ export default async function UserPage({ params }: { params: Promise<{ id: strin
           <EmptyState title="No live personal tokens">Tokens the user creates on their account page appear here.</EmptyState>
         ) : (
           <table className="w-full text-left text-sm" aria-label="Personal tokens">
-            <thead className="text-slate-500">
-              <tr>
-                <th scope="col" className={th}>Name</th>
-                <th scope="col" className={th}>Prefix</th>
-                <th scope="col" className={th}>Workspaces</th>
-                <th scope="col" className={th}>Tools</th>
-                <th scope="col" className={th}>Expires</th>
-                <th scope="col" className={th}>Last used</th>
-              </tr>
-            </thead>
+            <TableHead columns={['Name', 'Prefix', 'Workspaces', 'Tools', 'Expires', 'Last used']} />
             <tbody>
               {personalTokens.map((t) => (
                 <tr key={t.id} className="border-t border-slate-100" data-testid="pat-row">
