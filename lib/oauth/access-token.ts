@@ -67,8 +67,8 @@ export type VerifiedAccessToken = JWTPayload & { jti: string; sub: string; clien
 /**
  * Verified tokens, per context: a token's signature and claims never change, so
  * a resource server introspecting the same token on every tool call pays for
- * the signature check once. Expiry and the key still being published are
- * checked on every use; revocation is the caller's lookup.
+ * the signature check once. Expiry is checked on every use, and a change in the
+ * published keys empties the cache; revocation is the caller's lookup.
  */
 const VERIFIED_CACHE_SIZE = 10_000;
 type Verification = { jwks: ReturnType<typeof createLocalJWKSet>; keys: JWK[]; verified: Map<string, VerifiedAccessToken> };

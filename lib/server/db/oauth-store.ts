@@ -38,7 +38,7 @@ import { insertClient, toClient } from './clients.ts';
 import { joinScope, parseList, splitScope } from './columns.ts';
 import type { Db } from './client.ts';
 import { accessColumns, clientColumns, refreshColumns, securityEventAuditData, toAccess, toCode, toGrant, toPersonalToken, toRefresh, toTeamToken } from './oauth-rows.ts';
-import { LAST_USED_RESOLUTION_MS, sqliteHotPaths } from './sqlite-hot-paths.ts';
+import { lastUsedCutoff, sqliteHotPaths } from './sqlite-hot-paths.ts';
 import type { Prisma as PrismaNs } from './generated/sqlite/client.ts';
 
 type Tx = PrismaNs.TransactionClient;
@@ -56,8 +56,8 @@ async function insertIssued(tx: Tx, issued: IssuedTokens): Promise<void> {
 const TX_OPTIONS = { maxWait: 10_000, timeout: 10_000 };
 
 /** "Last used" is kept to the minute (as on the SQLite hot paths). */
-function usedBefore(at: Date) {
-  return { OR: [{ lastUsedAt: null }, { lastUsedAt: { lt: new Date(at.getTime() - LAST_USED_RESOLUTION_MS) } }] };
+function usedBefore(at: Date, column: 'lastUsedAt' | 'tokenLastUsedAt' = 'lastUsedAt') {
+  return { OR: [{ [column]: null }, { [column]: { lt: lastUsedCutoff(at) } }] };
 }
 
 // ---------------------------------------------------------------------------
@@ -300,7 +300,7 @@ function createPrismaOAuthStore(db: Db): OAuthStore {
 
     async touchTeamToken(teamId, jti, at) {
       await prisma.team.updateMany({
-        where: { id: teamId, activeJti: jti, OR: [{ tokenLastUsedAt: null }, { tokenLastUsedAt: { lt: new Date(at.getTime() - LAST_USED_RESOLUTION_MS) } }] },
+        where: { id: teamId, activeJti: jti, ...usedBefore(at, 'tokenLastUsedAt') },
         data: { tokenLastUsedAt: at },
       });
     },

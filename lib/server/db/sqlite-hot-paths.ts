@@ -10,7 +10,7 @@
 // until no Prisma interactive transaction is open on the shared connection, and
 // then run in the same tick as that check, so they never land inside one.
 import type BetterSqlite3 from 'better-sqlite3';
-import type { OAuthStore, ScopeDefinition } from '../../oauth/ports.ts';
+import type { IssuedTokens, OAuthStore, ScopeDefinition } from '../../oauth/ports.ts';
 import { toClient } from './clients.ts';
 import { parseList, splitScope } from './columns.ts';
 import type { Db } from './client.ts';
@@ -40,6 +40,11 @@ export function sqliteTime(at: Date): string {
 
 /** "Last used" is kept to the minute: a token used 1,000 times a second writes once a minute. */
 export const LAST_USED_RESOLUTION_MS = 60_000;
+
+/** A "last used" older than this is rewritten by a use at `at`. */
+export function lastUsedCutoff(at: Date): Date {
+  return new Date(at.getTime() - LAST_USED_RESOLUTION_MS);
+}
 
 type Raw = Record<string, unknown>;
 
@@ -146,6 +151,16 @@ export function sqliteHotPaths(db: Db): Partial<OAuthStore> | null {
     }
   }
 
+  /** One write transaction: the consume, and only when it matched, the tokens issued from it. */
+  function consumeThenStore(connection: BetterSqlite3.Database, s: Statements, consume: () => boolean, issued: IssuedTokens, at: Date): boolean {
+    return connection.transaction(() => {
+      if (!consume()) return false;
+      s.insertAccess.run(accessParams(issued.accessToken, at));
+      if (issued.refreshToken) s.insertRefresh.run(refreshParams(issued.refreshToken, at));
+      return true;
+    }).immediate();
+  }
+
   // What this process wrote last, per row: within the resolution there is nothing to write.
   const touched = new Map<string, number>();
   const touch = (statement: keyof Statements) => async (id: string, at: Date) => {
@@ -154,7 +169,7 @@ export function sqliteHotPaths(db: Db): Partial<OAuthStore> | null {
     if (touched.size >= 10_000) touched.clear();
     touched.set(key, at.getTime());
     await run((s) => {
-      s[statement].run(sqliteTime(at), id, sqliteTime(new Date(at.getTime() - LAST_USED_RESOLUTION_MS)));
+      s[statement].run(sqliteTime(at), id, sqliteTime(lastUsedCutoff(at)));
     });
   };
 
@@ -183,12 +198,7 @@ export function sqliteHotPaths(db: Db): Partial<OAuthStore> | null {
       return row && toCode(row);
     }),
     redeemAuthorizationCode: (codeId, at, issued) => run((s, connection) =>
-      connection.transaction(() => {
-        if (s.redeemCode.run(sqliteTime(at), codeId).changes !== 1) return 'already_redeemed' as const;
-        s.insertAccess.run(accessParams(issued.accessToken, at));
-        if (issued.refreshToken) s.insertRefresh.run(refreshParams(issued.refreshToken, at));
-        return 'redeemed' as const;
-      }).immediate(),
+      consumeThenStore(connection, s, () => s.redeemCode.run(sqliteTime(at), codeId).changes === 1, issued, at) ? 'redeemed' : 'already_redeemed',
     ),
 
     findRefreshToken: (tokenHash) => run((s) => {
@@ -199,12 +209,7 @@ export function sqliteHotPaths(db: Db): Partial<OAuthStore> | null {
       s.insertRefresh.run(refreshParams(token, new Date()));
     }),
     rotateRefreshToken: (tokenId, at, retryCipher, issued) => run((s, connection) =>
-      connection.transaction(() => {
-        if (s.rotateRefresh.run(sqliteTime(at), sqliteTime(at), retryCipher, tokenId).changes !== 1) return 'already_rotated' as const;
-        s.insertAccess.run(accessParams(issued.accessToken, at));
-        if (issued.refreshToken) s.insertRefresh.run(refreshParams(issued.refreshToken, at));
-        return 'rotated' as const;
-      }).immediate(),
+      consumeThenStore(connection, s, () => s.rotateRefresh.run(sqliteTime(at), sqliteTime(at), retryCipher, tokenId).changes === 1, issued, at) ? 'rotated' : 'already_rotated',
     ),
     revokeFamily: (familyId, reason, at) => run((s, connection) => {
       connection.transaction(() => {
@@ -242,7 +247,7 @@ export function sqliteHotPaths(db: Db): Partial<OAuthStore> | null {
       s.insertAudit.run({ ...row, at: sqliteTime(row.at) });
     }),
     touchTeamToken: (teamId, jti, at) => run((s) => {
-      s.touchTeam.run(sqliteTime(at), teamId, jti, sqliteTime(new Date(at.getTime() - LAST_USED_RESOLUTION_MS)));
+      s.touchTeam.run(sqliteTime(at), teamId, jti, sqliteTime(lastUsedCutoff(at)));
     }),
   };
 }

@@ -1,6 +1,7 @@
 // The admin teams list (SPEC §6): search by name, filter active/inactive,
 // keyset pages in name order. Malformed URL params fall back to no filter.
 import { z } from 'zod';
+import { firstValuesOf } from '../../search-params.ts';
 import type { Db } from '../db/client.ts';
 import { decodeCursor, encodeCursor } from '../db/keyset.ts';
 import { listTeamsPage, type TeamListRow } from '../db/teams.ts';
@@ -16,8 +17,7 @@ export const ZTeamListParamsSchema = z.object({
 export type TTeamListParams = z.infer<typeof ZTeamListParamsSchema>;
 
 export function parseTeamListParams(raw: unknown): TTeamListParams {
-  const source = raw && typeof raw === 'object' ? raw : {};
-  return ZTeamListParamsSchema.parse(Object.fromEntries(Object.entries(source).map(([k, v]) => [k, Array.isArray(v) ? v[0] : (v ?? '')])));
+  return ZTeamListParamsSchema.parse(firstValuesOf(raw));
 }
 
 export async function listTeams(db: Db, params: TTeamListParams): Promise<{ rows: TeamListRow[]; next: string | null }> {

@@ -2,6 +2,7 @@
 // role and status; keyset pages in email order. Params come from the URL, so
 // anything malformed falls back to "no filter" rather than failing the page.
 import { z } from 'zod';
+import { firstValuesOf } from '../../search-params.ts';
 import type { Db } from '../db/client.ts';
 import { decodeCursor, encodeCursor } from '../db/keyset.ts';
 import { listUsersPage, type User } from '../db/users.ts';
@@ -21,8 +22,7 @@ export type UserListRow = Pick<User, 'id' | 'email' | 'username' | 'name' | 'isA
 
 /** Accepts anything (URL params, a client's request) and reads what it can. */
 export function parseUserListParams(raw: unknown): TUserListParams {
-  const source = raw && typeof raw === 'object' ? raw : {};
-  return ZUserListParamsSchema.parse(Object.fromEntries(Object.entries(source).map(([k, v]) => [k, Array.isArray(v) ? v[0] : (v ?? '')])));
+  return ZUserListParamsSchema.parse(firstValuesOf(raw));
 }
 
 export async function listUsers(db: Db, params: TUserListParams): Promise<{ rows: UserListRow[]; next: string | null }> {

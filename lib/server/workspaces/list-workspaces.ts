@@ -1,6 +1,7 @@
 // The admin workspaces list (SPEC §6): search by key or name, keyset pages in
 // name order. Malformed URL params fall back to no filter.
 import { z } from 'zod';
+import { firstValuesOf } from '../../search-params.ts';
 import type { Db } from '../db/client.ts';
 import { decodeCursor, encodeCursor } from '../db/keyset.ts';
 import { listWorkspacesPage, type WorkspaceView } from '../db/workspaces.ts';
@@ -15,8 +16,7 @@ export const ZWorkspaceListParamsSchema = z.object({
 export type TWorkspaceListParams = z.infer<typeof ZWorkspaceListParamsSchema>;
 
 export function parseWorkspaceListParams(raw: unknown): TWorkspaceListParams {
-  const source = raw && typeof raw === 'object' ? raw : {};
-  return ZWorkspaceListParamsSchema.parse(Object.fromEntries(Object.entries(source).map(([k, v]) => [k, Array.isArray(v) ? v[0] : (v ?? '')])));
+  return ZWorkspaceListParamsSchema.parse(firstValuesOf(raw));
 }
 
 export async function listWorkspaces(db: Db, params: TWorkspaceListParams): Promise<{ rows: WorkspaceView[]; next: string | null }> {
