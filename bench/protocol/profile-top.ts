@@ -1,13 +1,15 @@
 // The functions a V8 CPU profile (node --cpu-prof) spent the most time in,
 // by self time and by total (inclusive) time, aggregated by function and file.
-//   node --import tsx bench/protocol/profile-top.ts <file.cpuprofile> [count]
+//   node --import tsx bench/protocol/profile-top.ts <file.cpuprofile> [count] [last-seconds]
+// With last-seconds, only the samples of the profile's last seconds count
+// (the measured run, without start-up and seeding).
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
 type Node = { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] };
 type Profile = { nodes: Node[]; samples: number[]; timeDeltas: number[] };
 
-const [file, countArg] = process.argv.slice(2);
+const [file, countArg, lastArg] = process.argv.slice(2);
 if (!file) {
   process.stderr.write('usage: profile-top.ts <file.cpuprofile> [count]\n');
   process.exit(2);
@@ -27,9 +29,14 @@ const label = (n: Node) => {
 
 const self = new Map<string, number>();
 const total = new Map<string, number>();
+const span = profile.timeDeltas.reduce((a, b) => a + b, 0);
+const from = lastArg ? span - Number(lastArg) * 1e6 : 0;
+let at = 0;
 let all = 0;
 profile.samples.forEach((id, i) => {
   const dt = profile.timeDeltas[i] ?? 0;
+  at += dt;
+  if (at < from) return;
   all += dt;
   const node = byId.get(id)!;
   self.set(label(node), (self.get(label(node)) ?? 0) + dt);

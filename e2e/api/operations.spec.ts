@@ -31,6 +31,17 @@ test('pages carry a nonce-based CSP that forbids framing', async ({ request }) =
   for (const tag of scripts) expect(tag).toContain(`nonce="${nonce}"`);
 });
 
+test('machine-to-machine endpoints carry a policy that allows nothing and forbids framing', async ({ request }) => {
+  for (const res of [await request.get('/.well-known/oauth-authorization-server'), await request.post('/oauth/token', { form: { grant_type: 'client_credentials' } })]) {
+    const headers = res.headers();
+    expect(headers['content-security-policy']).toBe("default-src 'none'; frame-ancestors 'none'");
+    expect(headers['x-frame-options']).toBe('DENY');
+    expect(headers['x-content-type-options']).toBe('nosniff');
+    expect(headers['referrer-policy']).toBe('no-referrer');
+    expect(headers['x-request-id']).toBeTruthy();
+  }
+});
+
 test('an unknown page is a friendly 404', async ({ request }) => {
   const res = await request.get('/no-such-page');
   expect(res.status()).toBe(404);

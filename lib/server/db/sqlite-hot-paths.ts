@@ -9,6 +9,12 @@
 // process; across processes SQLite's write lock serialises it. Statements wait
 // until no Prisma interactive transaction is open on the shared connection, and
 // then run in the same tick as that check, so they never land inside one.
+//
+// Group commit: the writes that requests reach in the same event-loop turn
+// commit as one transaction, each in its own savepoint (one failing rolls back
+// only itself), and every caller hears back only after the COMMIT. Most of a
+// write's cost is writing its B-tree pages to the WAL at commit; requests
+// committed together share those pages.
 import type BetterSqlite3 from 'better-sqlite3';
 import type { IssuedTokens, OAuthStore, ScopeDefinition } from '../../oauth/ports.ts';
 import { toClient } from './clients.ts';
@@ -151,14 +157,55 @@ export function sqliteHotPaths(db: Db): Partial<OAuthStore> | null {
     }
   }
 
-  /** One write transaction: the consume, and only when it matched, the tokens issued from it. */
-  function consumeThenStore(connection: BetterSqlite3.Database, s: Statements, consume: () => boolean, issued: IssuedTokens, at: Date): boolean {
-    return connection.transaction(() => {
-      if (!consume()) return false;
+  type Pending = { fn: (s: Statements, connection: BetterSqlite3.Database) => unknown; resolve: (value: unknown) => void; reject: (error: unknown) => void };
+  let pending: Pending[] = [];
+  let flushScheduled = false;
+
+  /** Runs `fn` in the next group commit; resolves once it is committed. */
+  function write<T>(fn: (s: Statements, connection: BetterSqlite3.Database) => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      pending.push({ fn, resolve: resolve as (value: unknown) => void, reject });
+      if (!flushScheduled) {
+        flushScheduled = true;
+        setImmediate(flush);
+      }
+    });
+  }
+
+  async function flush(): Promise<void> {
+    let batch: Pending[] = [];
+    try {
+      await run((s, connection) => {
+        batch = pending;
+        pending = [];
+        flushScheduled = false;
+        const outcomes = connection.transaction(() =>
+          batch.map((item) => {
+            try {
+              return { ok: true as const, value: connection.transaction(() => item.fn(s, connection))() };
+            } catch (error) {
+              return { ok: false as const, error: asPrismaError(error) };
+            }
+          }),
+        ).immediate();
+        outcomes.forEach((outcome, i) => (outcome.ok ? batch[i].resolve(outcome.value) : batch[i].reject(outcome.error)));
+      });
+    } catch (error) {
+      // The transaction itself failed (busy beyond the timeout, disk full, …): nothing in it was written.
+      const failed = batch.length ? batch : pending.splice(0);
+      flushScheduled = false;
+      for (const item of failed) item.reject(error);
+    }
+  }
+
+  /** The consume, and only when it matched, the tokens issued from it (one savepoint: all or nothing). */
+  function consumeThenStore(consume: (s: Statements) => boolean, issued: IssuedTokens, at: Date): Promise<boolean> {
+    return write((s) => {
+      if (!consume(s)) return false;
       s.insertAccess.run(accessParams(issued.accessToken, at));
       if (issued.refreshToken) s.insertRefresh.run(refreshParams(issued.refreshToken, at));
       return true;
-    }).immediate();
+    });
   }
 
   // What this process wrote last, per row: within the resolution there is nothing to write.
@@ -168,7 +215,7 @@ export function sqliteHotPaths(db: Db): Partial<OAuthStore> | null {
     if (at.getTime() - (touched.get(key) ?? 0) < LAST_USED_RESOLUTION_MS) return;
     if (touched.size >= 10_000) touched.clear();
     touched.set(key, at.getTime());
-    await run((s) => {
+    await write((s) => {
       s[statement].run(sqliteTime(at), id, sqliteTime(lastUsedCutoff(at)));
     });
   };
@@ -197,35 +244,32 @@ export function sqliteHotPaths(db: Db): Partial<OAuthStore> | null {
       const row = typed<CodeRow>(s.codeByHash.get(codeHash) as Raw | undefined, CODE_DATES);
       return row && toCode(row);
     }),
-    redeemAuthorizationCode: (codeId, at, issued) => run((s, connection) =>
-      consumeThenStore(connection, s, () => s.redeemCode.run(sqliteTime(at), codeId).changes === 1, issued, at) ? 'redeemed' : 'already_redeemed',
-    ),
+    redeemAuthorizationCode: async (codeId, at, issued) =>
+      (await consumeThenStore((s) => s.redeemCode.run(sqliteTime(at), codeId).changes === 1, issued, at)) ? 'redeemed' : 'already_redeemed',
 
     findRefreshToken: (tokenHash) => run((s) => {
       const row = typed<RefreshRow>(s.refreshByHash.get(tokenHash) as Raw | undefined, REFRESH_DATES);
       return row && toRefresh(row);
     }),
-    insertRefreshToken: (token) => run((s) => {
+    insertRefreshToken: (token) => write((s) => {
       s.insertRefresh.run(refreshParams(token, new Date()));
     }),
-    rotateRefreshToken: (tokenId, at, retryCipher, issued) => run((s, connection) =>
-      consumeThenStore(connection, s, () => s.rotateRefresh.run(sqliteTime(at), sqliteTime(at), retryCipher, tokenId).changes === 1, issued, at) ? 'rotated' : 'already_rotated',
-    ),
-    revokeFamily: (familyId, reason, at) => run((s, connection) => {
-      connection.transaction(() => {
-        s.revokeFamilyRefresh.run(sqliteTime(at), reason, familyId);
-        s.revokeFamilyAccess.run(sqliteTime(at), familyId);
-      }).immediate();
+    rotateRefreshToken: async (tokenId, at, retryCipher, issued) =>
+      (await consumeThenStore((s) => s.rotateRefresh.run(sqliteTime(at), sqliteTime(at), retryCipher, tokenId).changes === 1, issued, at)) ? 'rotated' : 'already_rotated',
+    // Both statements or neither: the batch runs each write in its own savepoint.
+    revokeFamily: (familyId, reason, at) => write((s) => {
+      s.revokeFamilyRefresh.run(sqliteTime(at), reason, familyId);
+      s.revokeFamilyAccess.run(sqliteTime(at), familyId);
     }),
 
-    insertAccessToken: (token) => run((s) => {
+    insertAccessToken: (token) => write((s) => {
       s.insertAccess.run(accessParams(token, new Date()));
     }),
     findAccessToken: (jti) => run((s) => {
       const row = typed<AccessRow>(s.accessByJti.get(jti) as Raw | undefined, ACCESS_DATES);
       return row && toAccess(row);
     }),
-    revokeAccessToken: (jti, at) => run((s) => {
+    revokeAccessToken: (jti, at) => write((s) => {
       s.revokeAccess.run(sqliteTime(at), jti);
     }),
 
@@ -242,11 +286,11 @@ export function sqliteHotPaths(db: Db): Partial<OAuthStore> | null {
       const row = typed<TeamRow>(s.teamByTokenHash.get(tokenHash) as Raw | undefined, ['tokenIssuedAt', 'tokenLastUsedAt', 'createdAt', 'updatedAt'], ['active']);
       return row && toTeamToken(row);
     }),
-    recordSecurityEvent: (event) => run((s) => {
+    recordSecurityEvent: (event) => write((s) => {
       const row = securityEventAuditData(event);
       s.insertAudit.run({ ...row, at: sqliteTime(row.at) });
     }),
-    touchTeamToken: (teamId, jti, at) => run((s) => {
+    touchTeamToken: (teamId, jti, at) => write((s) => {
       s.touchTeam.run(sqliteTime(at), teamId, jti, sqliteTime(lastUsedCutoff(at)));
     }),
   };

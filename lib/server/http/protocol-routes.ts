@@ -25,7 +25,12 @@ type Route = {
   limit?: { perIp: number; windowSeconds: number };
   /** Methods that Next.js answers at this path. */
   next?: string[];
+  /** Visited in a browser, with the SSO edge's identity and the app session (else a machine-to-machine endpoint). */
+  browser?: boolean;
 };
+
+/** Which routes a call answers: machine-to-machine ones, browser ones, or both. */
+export type RouteKind = 'machine' | 'browser' | 'any';
 
 const limiters = new WeakMap<AppContext['config'], RateLimiter>();
 
@@ -131,9 +136,9 @@ function routes(app: AppContext): Map<string, Route> {
   table.set(ENDPOINTS.revocation, { methods: { POST: revoke }, cors: true, limit: { perIp: 600, windowSeconds: 10 } });
   table.set(ENDPOINTS.introspection, { methods: { POST: introspect }, cors: false, limit: { perIp: 3000, windowSeconds: 10 } });
   table.set(ENDPOINTS.registration, { methods: { POST: handleRegistration }, cors: true, limit: { perIp: 30, windowSeconds: 60 } });
-  table.set(ENDPOINTS.authorization, { methods: { POST: authorizeByPost }, cors: false, next: ['GET', 'HEAD'] });
-  table.set('/sign-out', { methods: { POST: handleSignOut }, cors: false, next: ['GET', 'HEAD'] });
-  table.set(`${ENDPOINTS.authorization}/decision`, { methods: { POST: handleConsentDecision }, cors: false, limit: { perIp: 120, windowSeconds: 60 } });
+  table.set(ENDPOINTS.authorization, { methods: { POST: authorizeByPost }, cors: false, next: ['GET', 'HEAD'], browser: true });
+  table.set('/sign-out', { methods: { POST: handleSignOut }, cors: false, next: ['GET', 'HEAD'], browser: true });
+  table.set(`${ENDPOINTS.authorization}/decision`, { methods: { POST: handleConsentDecision }, cors: false, limit: { perIp: 120, windowSeconds: 60 }, browser: true });
   return table;
 }
 
@@ -150,11 +155,12 @@ function findRoute(app: AppContext, pathname: string): Route | null {
   return null;
 }
 
-/** Answers the request if it is for a protocol endpoint; returns false to let Next.js have it. */
-export async function handleProtocolRequest(req: IncomingMessage, res: ServerResponse, app: AppContext, url: URL): Promise<boolean> {
+/** Answers the request if it is for a protocol endpoint of that kind; returns false to let the caller go on. */
+export async function handleProtocolRequest(req: IncomingMessage, res: ServerResponse, app: AppContext, url: URL, kind: RouteKind = 'any'): Promise<boolean> {
   const method = req.method ?? 'GET';
   const route = findRoute(app, url.pathname);
   if (!route) return false;
+  if (kind !== 'any' && (kind === 'browser') !== (route.browser ?? false)) return false;
   if (route.next?.includes(method)) return false;
   const cors = route.cors ? CORS : {};
   if (method === 'OPTIONS' && route.cors) {

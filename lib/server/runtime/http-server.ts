@@ -17,13 +17,14 @@ import { applyEdgeIdentity } from './edge-identity.ts';
 import { checkReadiness } from './health.ts';
 import { startDynamicClientPruning } from './client-pruning.ts';
 import { closeRedis } from './redis.ts';
+import { startSqliteCheckpointer } from '../db/sqlite-checkpointer.ts';
 import { bridgeConsoleToLogger, flushLogs, log } from './logger.ts';
 import { instrumentRequest } from '../observability/instrument-request.ts';
 import { getMetrics, serveMetrics } from '../observability/metrics.ts';
 import { runWithRequestContext } from '../observability/request-context.ts';
 import { addSensitiveValues } from '../observability/scrub.ts';
 import { SHUTDOWN_DRAIN_MS, createDrainer, runShutdownHooks, within } from '../observability/shutdown.ts';
-import { newNonce, securityHeaders } from './security-headers.ts';
+import { apiSecurityHeaders, newNonce, securityHeaders } from './security-headers.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
@@ -42,6 +43,7 @@ export async function startHttpServer(ctx: AppContext, opts: { dev?: boolean; ho
   const handleNext = app.getRequestHandler();
   const https = ctx.config.issuer.startsWith('https:');
   const basePath = new URL(ctx.config.issuer).pathname.replace(/\/$/, '');
+  const apiHeaders = apiSecurityHeaders({ https });
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     // Absolute-form or malformed request targets (e.g. `//@//x`) are not ours to guess at.
@@ -64,6 +66,11 @@ export async function startHttpServer(ctx: AppContext, opts: { dev?: boolean; ho
 
     // Overwrites whatever a client sent under this name.
     stampClientAddress(req, ctx.config.trustedProxies);
+    // Machine-to-machine endpoints need no session, so no SSO edge identity,
+    // and no per-response nonce: they never serve a page.
+    for (const [name, value] of apiHeaders) res.setHeader(name, value);
+    if (await handleProtocolRequest(req, res, ctx, url, 'machine')) return;
+
     const nonce = newNonce();
     const headers = securityHeaders({ nonce, https, dev });
     for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
@@ -73,7 +80,7 @@ export async function startHttpServer(ctx: AppContext, opts: { dev?: boolean; ho
 
     if (pathname === ENDPOINTS.authorization && (req.method === 'GET' || req.method === 'HEAD')) {
       if (await handleAuthorizeGet(req, res, ctx, url)) return;
-    } else if (await handleProtocolRequest(req, res, ctx, url)) {
+    } else if (await handleProtocolRequest(req, res, ctx, url, 'browser')) {
       return;
     }
     // Next.js takes the nonce for its own scripts from the request's CSP header.
@@ -108,6 +115,7 @@ export async function startHttpServer(ctx: AppContext, opts: { dev?: boolean; ho
   log('info', `Gatehouse listening on ${url}`, { issuer: ctx.config.issuer, database: ctx.config.database.provider });
   // Background work: pruning unused dynamic clients, when configured.
   const pruning = ctx.config.dynamicClientMaxIdle ? startDynamicClientPruning(ctx.db, ctx.config.dynamicClientMaxIdle) : null;
+  const checkpointer = await startSqliteCheckpointer(ctx.db, (error) => log('warn', 'WAL checkpoint failed', { error }));
 
   let closing: Promise<void> | null = null;
   /**
@@ -127,6 +135,7 @@ export async function startHttpServer(ctx: AppContext, opts: { dev?: boolean; ho
         for (const failure of await runShutdownHooks()) log('warn', 'shutdown hook failed', failure);
       }],
       ['redis', () => closeRedis()],
+      ['checkpointer', async () => checkpointer?.stop()],
       ['database', () => ctx.db.close()],
     ];
     for (const [name, step] of steps) {

@@ -41,3 +41,18 @@ export function securityHeaders(opts: { nonce: string; https: boolean; dev?: boo
     ...(opts.https ? { 'Strict-Transport-Security': 'max-age=63072000; includeSubDomains' } : {}),
   };
 }
+
+/**
+ * The machine-to-machine endpoints (token, introspection, revocation, JWKS,
+ * metadata, registration) answer JSON that no page embeds: a fixed policy
+ * that allows nothing, the same for every response.
+ */
+export function apiSecurityHeaders(opts: { https: boolean }): Array<[string, string]> {
+  return Object.entries({
+    'Content-Security-Policy': "default-src 'none'; frame-ancestors 'none'",
+    'X-Frame-Options': 'DENY',
+    'X-Content-Type-Options': 'nosniff',
+    'Referrer-Policy': 'no-referrer',
+    ...(opts.https ? { 'Strict-Transport-Security': 'max-age=63072000; includeSubDomains' } : {}),
+  });
+}
