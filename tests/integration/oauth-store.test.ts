@@ -185,6 +185,26 @@ describe.each(providers)('the OAuth store on %s', (provider) => {
       await expect(store.updateClient('missing', { name: 'x' })).rejects.toMatchObject({ code: 'P2025' });
     });
 
+    it('a client read once reflects every later change, made here or through another connection', async () => {
+      const data = input();
+      await store.insertClient(data);
+      expect(await store.findClient(data.clientId)).toMatchObject({ name: 'Claude Desktop', disabled: false });
+      // Another connection to the same database, as the CLI or a second instance would hold.
+      const other = openDb(database.url);
+      try {
+        await other.prisma.client.update({ where: { id: data.id }, data: { name: 'Renamed elsewhere', redirectUris: JSON.stringify(['https://moved.example/cb']) } });
+        expect(await store.findClient(data.clientId)).toMatchObject({ name: 'Renamed elsewhere', redirectUris: ['https://moved.example/cb'] });
+        await other.prisma.client.update({ where: { id: data.id }, data: { disabled: true } });
+        expect(await store.findClient(data.clientId)).toMatchObject({ disabled: true });
+        await other.prisma.client.update({ where: { id: data.id }, data: { secretHash: 'rotated-hash', disabled: false } });
+        expect(await store.findClient(data.clientId)).toMatchObject({ secretHash: 'rotated-hash', disabled: false });
+        await other.prisma.client.delete({ where: { id: data.id } });
+        expect(await store.findClient(data.clientId)).toBeNull();
+      } finally {
+        await other.close();
+      }
+    });
+
     it('touchClient records when the client was last used', async () => {
       const client = await createClient(db);
       expect(await lastUsedAt(db, 'client', client.id)).toBeNull();

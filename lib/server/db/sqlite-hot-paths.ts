@@ -16,7 +16,7 @@
 // write's cost is writing its B-tree pages to the WAL at commit; requests
 // committed together share those pages.
 import type BetterSqlite3 from 'better-sqlite3';
-import type { IssuedTokens, OAuthStore, ScopeDefinition } from '../../oauth/ports.ts';
+import type { IssuedTokens, OAuthClient, OAuthStore, ScopeDefinition } from '../../oauth/ports.ts';
 import { toClient } from './clients.ts';
 import { parseList, splitScope } from './columns.ts';
 import type { Db } from './client.ts';
@@ -82,6 +82,9 @@ function prepare(connection: BetterSqlite3.Database) {
   const sql = (text: string) => connection.prepare(text).safeIntegers(false);
   return {
     clientByClientId: sql('SELECT * FROM "Client" WHERE "clientId" = ?'),
+    // What decides whether a remembered client is still current: any change
+    // through Prisma moves updatedAt; disabling and secrets are compared as such.
+    clientVersion: sql('SELECT "updatedAt", "disabled", "secretHash" FROM "Client" WHERE "clientId" = ?').raw(),
     touchClient: sql('UPDATE "Client" SET "lastUsedAt" = ? WHERE "id" = ? AND ("lastUsedAt" IS NULL OR "lastUsedAt" < ?)'),
     scopes: sql('SELECT "name", "description", "tools", "isDefault" FROM "Scope" ORDER BY "name"'),
     resourceServers: sql('SELECT "url", "name", "scopes" FROM "ResourceServer" ORDER BY "url"'),
@@ -208,6 +211,10 @@ export function sqliteHotPaths(db: Db): Partial<OAuthStore> | null {
     });
   }
 
+  // Parsed clients, each checked against its row's version on every lookup
+  // (one narrow indexed read instead of reading and parsing the whole row).
+  const clients = new Map<string, { version: string; client: OAuthClient }>();
+
   // What this process wrote last, per row: within the resolution there is nothing to write.
   const touched = new Map<string, number>();
   const touch = (statement: keyof Statements) => async (id: string, at: Date) => {
@@ -222,8 +229,21 @@ export function sqliteHotPaths(db: Db): Partial<OAuthStore> | null {
 
   return {
     findClient: (clientId) => run((s) => {
+      const head = s.clientVersion.get(clientId) as unknown[] | undefined;
+      if (!head) {
+        clients.delete(clientId);
+        return null;
+      }
+      const version = head.join('|');
+      const known = clients.get(clientId);
+      if (known?.version === version) return known.client;
       const row = typed<ClientRow>(s.clientByClientId.get(clientId) as Raw | undefined, CLIENT_DATES, ['canIntrospect', 'disabled']);
-      return row && toClient(row);
+      const client = row && toClient(row);
+      if (client) {
+        if (clients.size >= 10_000) clients.clear();
+        clients.set(clientId, { version, client });
+      }
+      return client;
     }),
     touchClient: touch('touchClient'),
 
