@@ -38,7 +38,14 @@ function capturingSqliteAdapter(inner: AdapterFactory): { factory: AdapterFactor
     async connect() {
       const adapter = await inner.connect();
       // The adapter keeps its better-sqlite3 handle as `client` (@prisma/adapter-better-sqlite3).
-      connection = (adapter as unknown as { client: BetterSqlite3.Database }).client;
+      const opened = (adapter as unknown as { client: BetterSqlite3.Database }).client;
+      // Its interactive transactions begin DEFERRED: one that reads first and
+      // then writes fails with SQLITE_BUSY when another connection (the request
+      // thread, the CLI, another process) wrote in between. IMMEDIATE takes
+      // the write lock up front, waiting for it like any other write.
+      const prepare = opened.prepare.bind(opened) as (...args: unknown[]) => BetterSqlite3.Statement;
+      opened.prepare = ((source: string, ...rest: unknown[]) => prepare(source === 'BEGIN' && rest.length === 0 ? 'BEGIN IMMEDIATE' : source, ...rest)) as typeof opened.prepare;
+      connection = opened;
       return adapter;
     },
     connectToShadowDb: () => inner.connectToShadowDb(),

@@ -15,6 +15,8 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   if (typeof kind === 'string' && UNAVAILABLE_KINDS.has(kind)) return true;
   // pg errors surfacing before Prisma wraps them.
   if (typeof e.code === 'string' && ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', '57P01', '57P03'].includes(e.code)) return true;
+  // SQLite's write lock held elsewhere for longer than we wait.
+  if (e.code === 'SQLITE_BUSY') return true;
   // node-postgres's own connection failures have no code, and the Prisma adapter passes them through as is.
   const message = (error as { message?: unknown }).message;
   return typeof message === 'string' && PG_CONNECTION_LOST.test(message);

@@ -54,6 +54,8 @@ export async function startSqliteCheckpointer(db: Db, onError: (message: string)
   worker.unref();
   return {
     async stop() {
+      // Waited for: the process must not look idle while this thread winds down.
+      worker.ref();
       const exited = new Promise((resolve) => worker.once('exit', resolve));
       worker.postMessage('stop');
       await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 1000).unref())]);

@@ -63,6 +63,17 @@ function asPrismaError(error: unknown): unknown {
   return error;
 }
 
+/** Runs `fn` with SQLite's busy wait off: a lock held elsewhere fails at once with SQLITE_BUSY. */
+function withoutBusyWait<T>(connection: BetterSqlite3.Database, fn: () => T): T {
+  const timeout = connection.pragma('busy_timeout', { simple: true }) as number;
+  connection.pragma('busy_timeout = 0');
+  try {
+    return fn();
+  } finally {
+    connection.pragma(`busy_timeout = ${timeout}`);
+  }
+}
+
 /** A raw row in the shape Prisma returns (Dates and booleans), for the shared row codecs. */
 function typed<T>(row: Raw | undefined, dates: readonly string[], booleans: readonly string[] = []): T | null {
   if (!row) return null;
@@ -175,26 +186,45 @@ export function sqliteHotPaths(db: Db): Partial<OAuthStore> | null {
     });
   }
 
-  async function flush(): Promise<void> {
+  // The write lock may be held by another connection (the pages thread, the
+  // CLI, another process): instead of SQLite's busy wait, which would block
+  // this thread's event loop, the batch is retried a moment later, up to the
+  // connection's usual 5 s.
+  const BUSY_RETRY_MS = 2;
+  const BUSY_GIVE_UP_MS = 5_000;
+
+  async function flush(waitingSince?: number): Promise<void> {
     let batch: Pending[] = [];
     try {
       await run((s, connection) => {
         batch = pending;
         pending = [];
+        let outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }>;
+        try {
+          outcomes = withoutBusyWait(connection, () =>
+            connection.transaction(() =>
+              batch.map((item) => {
+                try {
+                  return { ok: true as const, value: connection.transaction(() => item.fn(s, connection))() };
+                } catch (error) {
+                  return { ok: false as const, error: asPrismaError(error) };
+                }
+              }),
+            ).immediate(),
+          );
+        } catch (error) {
+          const since = waitingSince ?? Date.now();
+          if ((error as { code?: unknown }).code !== 'SQLITE_BUSY' || Date.now() - since > BUSY_GIVE_UP_MS) throw error;
+          pending = batch.concat(pending);
+          batch = [];
+          setTimeout(() => void flush(since), BUSY_RETRY_MS);
+          return;
+        }
         flushScheduled = false;
-        const outcomes = connection.transaction(() =>
-          batch.map((item) => {
-            try {
-              return { ok: true as const, value: connection.transaction(() => item.fn(s, connection))() };
-            } catch (error) {
-              return { ok: false as const, error: asPrismaError(error) };
-            }
-          }),
-        ).immediate();
         outcomes.forEach((outcome, i) => (outcome.ok ? batch[i].resolve(outcome.value) : batch[i].reject(outcome.error)));
       });
     } catch (error) {
-      // The transaction itself failed (busy beyond the timeout, disk full, …): nothing in it was written.
+      // The transaction itself failed (busy beyond the wait, disk full, …): nothing in it was written.
       const failed = batch.length ? batch : pending.splice(0);
       flushScheduled = false;
       for (const item of failed) item.reject(error);

@@ -1,6 +1,6 @@
 // Response helpers for the protocol endpoints: JSON, RFC 6749 §5.2 error bodies,
 // `Cache-Control: no-store`, CORS for browser-based MCP clients.
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { OAuthError } from '../../oauth/errors.ts';
 import { isDatabaseUnavailable } from '../db/errors.ts';
 import { log } from '../runtime/logger.ts';
@@ -43,7 +43,7 @@ export function sendOAuthError(res: ServerResponse, error: unknown, headers: Rec
     sendJson(res, 503, { error: 'temporarily_unavailable', error_description: 'the service is briefly unavailable; retry shortly' }, { ...NO_STORE, ...headers, 'Retry-After': '5' });
     return;
   }
-  log('error', 'protocol endpoint failed', { error: (error as Error)?.message?.split('\n')[0] });
+  log('error', 'protocol endpoint failed', { error: (error as Error)?.message?.split('\n')[0], request_id: String(res.getHeader('X-Request-Id') ?? '') });
   sendJson(res, 500, { error: 'server_error', error_description: 'the server could not complete the request' }, { ...NO_STORE, ...headers });
 }
 
@@ -63,4 +63,14 @@ export function sendHtmlPage(res: ServerResponse, status: number, title: string,
     `<h1 style="font-size:1.4rem">${escapeHtml(title)}</h1><p>${escapeHtml(message)}</p>${link}</body></html>`;
   res.writeHead(status, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store', 'Content-Length': Buffer.byteLength(body) });
   res.end(body);
+}
+
+/** The last resort for a request whose handler threw: logged, and answered with a page, never a stack trace. */
+export function failRequest(req: IncomingMessage, res: ServerResponse, error: unknown): void {
+  log('error', 'request failed', { path: req.url?.split('?')[0], error: (error as Error)?.message, request_id: String(req.headers['x-request-id'] ?? '') });
+  if (res.headersSent) res.end();
+  else if (isServiceUnavailable(error)) {
+    res.setHeader('Retry-After', '5');
+    sendHtmlPage(res, 503, 'Gatehouse is briefly unavailable', 'Its database is not answering. Try again in a moment.');
+  } else sendHtmlPage(res, 500, 'Something went wrong', 'Gatehouse could not answer this request. Try again in a moment.');
 }

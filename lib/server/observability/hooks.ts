@@ -69,3 +69,20 @@ export function registerDbPoolCollector(fn: DbPoolCollector | null): void {
 export function dbPoolCollector(): DbPoolCollector | null {
   return globalForHooks.__gatehouseDbPoolCollector ?? null;
 }
+
+/** A metrics call made on another thread of the process, to be counted where /metrics is served. */
+export type ForwardedMetric = { [K in keyof MetricsSink]: { method: K; args: Parameters<MetricsSink[K]> } }[keyof MetricsSink];
+
+/** A sink that hands every call to `post` (the pages thread forwards its counts to the request thread). */
+export function forwardingSink(post: (call: ForwardedMetric) => void): MetricsSink {
+  return {
+    securityEvent: (...args) => post({ method: 'securityEvent', args }),
+    tokensIssued: (...args) => post({ method: 'tokensIssued', args }),
+    rateLimitHit: (...args) => post({ method: 'rateLimitHit', args }),
+  };
+}
+
+/** Counts a forwarded call in this thread's sink. */
+export function applyForwardedMetric(call: ForwardedMetric): void {
+  safely((s) => (s[call.method] as (...args: unknown[]) => void)(...call.args));
+}

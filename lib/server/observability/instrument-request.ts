@@ -7,7 +7,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { logRequest } from '../runtime/logger.ts';
 import type { Metrics } from './metrics.ts';
-import { REQUEST_ID_HEADER, requestIdFrom, runWithRequestContext, type RequestContext } from './request-context.ts';
+import { REQUEST_ID_HEADER, requestIdFrom, type RequestContext } from './request-context.ts';
 import { methodLabel, routeLabel, routedPathname } from './route-label.ts';
 
 const MAX_LOGGED_PATH = 200;
@@ -29,18 +29,16 @@ export function instrumentRequest(req: IncomingMessage, res: ServerResponse, opt
     const completed = res.writableFinished;
     opts.metrics.requestEnded();
     opts.metrics.observeRequest({ method, route, status: completed ? String(res.statusCode) : 'aborted' }, seconds);
-    // 'close' fires outside the request's async context: name the request explicitly.
-    runWithRequestContext({ requestId }, () =>
-      logRequest({
-        method,
-        route,
-        path: rawPath.length > MAX_LOGGED_PATH ? `${rawPath.slice(0, MAX_LOGGED_PATH)}…` : rawPath,
-        // An abandoned response may not have a status yet.
-        status: completed || res.headersSent ? res.statusCode : null,
-        duration_ms: Math.round(seconds * 1e4) / 10,
-        ...(completed ? {} : { aborted: true }),
-      }),
-    );
+    logRequest({
+      request_id: requestId,
+      method,
+      route,
+      path: rawPath.length > MAX_LOGGED_PATH ? `${rawPath.slice(0, MAX_LOGGED_PATH)}…` : rawPath,
+      // An abandoned response may not have a status yet.
+      status: completed || res.headersSent ? res.statusCode : null,
+      duration_ms: Math.round(seconds * 1e4) / 10,
+      ...(completed ? {} : { aborted: true }),
+    });
   });
   return { requestId };
 }

@@ -70,7 +70,7 @@ export async function applyEdgeIdentity(req: IncomingMessage, res: ServerRespons
 
   if (result.kind !== 'identity') {
     if (result.reason === 'bad_secret' || result.reason === 'invalid_identity') {
-      log('warn', 'forwarded identity ignored', { reason: result.reason, detail: result.detail, path: pathname });
+      log('warn', 'forwarded identity ignored', { reason: result.reason, detail: result.detail, path: pathname, request_id: header('x-request-id') });
     }
     return { kind: 'continue' };
   }
@@ -89,6 +89,6 @@ export async function applyEdgeIdentity(req: IncomingMessage, res: ServerRespons
   const token = await encodeSessionToken({ sub: outcome.user.id, email: outcome.user.email, name: outcome.user.name, via: 'forward_auth' }, ctx.secret);
   req.headers.cookie = replaceCookie(req.headers.cookie, cookieName, token);
   addSetCookie(res, serializeSessionCookie(ctx.config.issuer, token));
-  if (session?.sub) log('info', 'forwarded identity replaced the session of another user', { userId: outcome.user.id });
+  if (session?.sub) log('info', 'forwarded identity replaced the session of another user', { userId: outcome.user.id, request_id: header('x-request-id') });
   return { kind: 'continue' };
 }

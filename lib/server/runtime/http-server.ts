@@ -1,17 +1,17 @@
-// The HTTP entry point: a node:http server that answers health checks and
-// /metrics itself, applies the SSO edge identity and security headers, and
-// hands everything else to Next.js (its documented custom-server mode).
-// Every request gets a request id (X-Request-Id), request metrics and one
-// access-log line; SIGTERM (via close()) drains in-flight requests.
+// The HTTP entry point: a node:http server that answers health checks,
+// /metrics and the protocol endpoints itself, applies the SSO edge identity and
+// security headers, and hands everything else to Next.js (pages.ts: its own
+// thread in production). Every request gets a request id (X-Request-Id),
+// request metrics and one access-log line; SIGTERM (via close()) drains
+// in-flight requests.
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import next from 'next';
 import type { AppContext } from '../context.ts';
 import { ENDPOINTS } from '../../oauth/metadata.ts';
 import { handleAuthorizeGet } from '../http/authorize.ts';
 import { handleProtocolRequest } from '../http/protocol-routes.ts';
-import { NO_STORE, isServiceUnavailable, sendHtmlPage, sendJson } from '../http/respond.ts';
+import { NO_STORE, failRequest, sendHtmlPage, sendJson } from '../http/respond.ts';
 import { stampClientAddress } from './client-address.ts';
 import { applyEdgeIdentity } from './edge-identity.ts';
 import { checkReadiness } from './health.ts';
@@ -21,10 +21,10 @@ import { startSqliteCheckpointer } from '../db/sqlite-checkpointer.ts';
 import { bridgeConsoleToLogger, flushLogs, log } from './logger.ts';
 import { instrumentRequest } from '../observability/instrument-request.ts';
 import { getMetrics, serveMetrics } from '../observability/metrics.ts';
-import { runWithRequestContext } from '../observability/request-context.ts';
 import { addSensitiveValues } from '../observability/scrub.ts';
 import { SHUTDOWN_DRAIN_MS, createDrainer, runShutdownHooks, within } from '../observability/shutdown.ts';
 import { apiSecurityHeaders, newNonce, securityHeaders } from './security-headers.ts';
+import { startPages } from './pages.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
@@ -38,9 +38,7 @@ export async function startHttpServer(ctx: AppContext, opts: { dev?: boolean; ho
   // In production everything the process prints is a scrubbed JSON line, Next.js's own reports included.
   if (!dev) bridgeConsoleToLogger();
   const metrics = getMetrics();
-  const app = next({ dev, dir: ROOT, hostname, port: ctx.config.port });
-  await app.prepare();
-  const handleNext = app.getRequestHandler();
+  const pages = await startPages(ctx, { dev, hostname, root: ROOT });
   const https = ctx.config.issuer.startsWith('https:');
   const basePath = new URL(ctx.config.issuer).pathname.replace(/\/$/, '');
   const apiHeaders = apiSecurityHeaders({ https });
@@ -85,26 +83,17 @@ export async function startHttpServer(ctx: AppContext, opts: { dev?: boolean; ho
     }
     // Next.js takes the nonce for its own scripts from the request's CSP header.
     req.headers['content-security-policy'] = headers['Content-Security-Policy'];
-    await handleNext(req, res);
+    await pages.handle(req, res);
   }
 
+  // No AsyncLocalStorage on this thread (see pages.ts): log lines written for
+  // a request name it explicitly.
   const server = http.createServer((req, res) => {
-    const { requestId } = instrumentRequest(req, res, { basePath, metrics });
+    instrumentRequest(req, res, { basePath, metrics });
     drainer.track(req, res);
-    runWithRequestContext({ requestId }, () => handle(req, res));
+    route(req, res).catch((error: unknown) => failRequest(req, res, error));
   });
   const drainer = createDrainer(server);
-
-  function handle(req: IncomingMessage, res: ServerResponse): void {
-    route(req, res).catch((error: unknown) => {
-      log('error', 'request failed', { path: req.url?.split('?')[0], error: (error as Error).message });
-      if (res.headersSent) res.end();
-      else if (isServiceUnavailable(error)) {
-        res.setHeader('Retry-After', '5');
-        sendHtmlPage(res, 503, 'Gatehouse is briefly unavailable', 'Its database is not answering. Try again in a moment.');
-      } else sendHtmlPage(res, 500, 'Something went wrong', 'Gatehouse could not answer this request. Try again in a moment.');
-    });
-  }
   server.keepAliveTimeout = 65_000;
 
   await new Promise<void>((resolve, reject) => {
@@ -130,7 +119,7 @@ export async function startHttpServer(ctx: AppContext, opts: { dev?: boolean; ho
     const drained = await drainer.drain(SHUTDOWN_DRAIN_MS);
     if (drained.forced) log('warn', 'shutdown: requests still running after the drain period were cut off', { abandoned: drained.abandoned });
     const steps: Array<[string, () => Promise<unknown>]> = [
-      ['next', async () => app.close?.()],
+      ['next', () => pages.close()],
       ['hooks', async () => {
         for (const failure of await runShutdownHooks()) log('warn', 'shutdown hook failed', failure);
       }],

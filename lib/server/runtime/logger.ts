@@ -54,10 +54,22 @@ export function flushLogs(): void {
   }
 }
 
-/** Builds the server's pino logger; `sink` lets tests capture the lines. */
+let processStreams: LogSink | undefined;
+
+/** The process's own stdout (buffered) and stderr: every thread's lines end up here. */
+function processSink(): LogSink {
+  processStreams ??= { stdout: bufferedStdout(), stderr: pino.destination({ fd: 2, sync: true }) };
+  return processStreams;
+}
+
+/** Writes a line another thread formatted (and scrubbed) to this process's streams. */
+export function writeLogLine(stream: 'stdout' | 'stderr', line: string): void {
+  processSink()[stream].write(line);
+}
+
+/** Builds the server's pino logger; `sink` lets tests capture the lines (and other threads forward them). */
 export function createLogger(sink?: LogSink): Logger {
-  const stdout = sink?.stdout ?? bufferedStdout();
-  const stderr = sink?.stderr ?? pino.destination({ fd: 2, sync: true });
+  const { stdout, stderr } = sink ?? processSink();
   return pino(
     {
       level: 'debug',
@@ -100,7 +112,7 @@ export function setLogger(next: Logger | undefined): void {
 const accessLoggers = new WeakMap<Logger, Logger>();
 
 /** One access-log line; `path` must already be free of query strings. */
-export function logRequest(fields: { method: string; route: string; path: string; status: number | null; duration_ms: number; aborted?: boolean }): void {
+export function logRequest(fields: { request_id: string; method: string; route: string; path: string; status: number | null; duration_ms: number; aborted?: boolean }): void {
   if (cli) return;
   const main = serverLogger();
   let access = accessLoggers.get(main);
