@@ -514,6 +514,38 @@ describe.each(providers)('the OAuth store on %s', (provider) => {
       await store.revokeAccessToken('missing', at(3)); // no error
     });
 
+    it('writes made together are stored together, and one that fails takes only itself down', async () => {
+      const { grant } = await seedGrant();
+      const family = unique('fam-');
+      const tokens = Array.from({ length: 5 }, () => newAccess(grant.id, family));
+      const duplicate = { ...newAccess(grant.id, family), jti: tokens[2].jti };
+      // Issued in one tick: on SQLite they share one commit, each in its own savepoint.
+      const outcomes = await Promise.allSettled([...tokens, duplicate].map((t) => store.insertAccessToken(t)));
+      expect(outcomes.slice(0, 5).map((o) => o.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'fulfilled', 'fulfilled']);
+      expect(outcomes[5]).toMatchObject({ status: 'rejected', reason: { code: 'P2002' } });
+      for (const t of tokens) expect(await store.findAccessToken(t.jti)).toEqual({ ...t, revokedAt: null });
+    });
+
+    it.runIf(provider === 'sqlite')('a write waits for a lock held by another connection without blocking the thread', async () => {
+      const { grant } = await seedGrant();
+      const Database = (await import('better-sqlite3')).default;
+      const other = new Database(database.url.replace(/^file:/, ''));
+      other.exec('BEGIN IMMEDIATE');
+      let ticks = 0;
+      const ticking = setInterval(() => ticks++, 5);
+      const token = newAccess(grant.id, unique('fam-'));
+      const stored = store.insertAccessToken(token);
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      // The other connection still holds the write lock: nothing stored yet, and the event loop went on.
+      expect(await store.findAccessToken(token.jti)).toBeNull();
+      expect(ticks).toBeGreaterThan(5);
+      other.exec('COMMIT');
+      await stored;
+      clearInterval(ticking);
+      other.close();
+      expect(await store.findAccessToken(token.jti)).toEqual({ ...token, revokedAt: null });
+    });
+
     it('stores a client_credentials token without grant, family or user', async () => {
       const client = await createClient(db);
       const token = newAccess(null, null, { kind: 'client_credentials', clientId: client.id, scope: [] });

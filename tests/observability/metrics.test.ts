@@ -5,7 +5,8 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { IssuedTokens, NewAccessToken, OAuthStore, SecurityEvent } from '../../lib/oauth/ports.ts';
-import { countRateLimitHit, installMetricsSink, registerDbPoolCollector } from '../../lib/server/observability/hooks.ts';
+import { MessageChannel } from 'node:worker_threads';
+import { applyForwardedMetric, countRateLimitHit, countSecurityEvent, countTokensIssued, forwardingSink, installMetricsSink, registerDbPoolCollector, type ForwardedMetric } from '../../lib/server/observability/hooks.ts';
 import { instrumentRequest } from '../../lib/server/observability/instrument-request.ts';
 import { authFailureReason, createMetrics, serveMetrics, type Metrics } from '../../lib/server/observability/metrics.ts';
 import { isLoopbackAddress } from '../../lib/server/runtime/client-address.ts';
@@ -144,6 +145,29 @@ describe('counters fed from the OAuth store and the hooks', () => {
   }
 
   const issued = (withRefresh: boolean) => ({ accessToken: {} as NewAccessToken, refreshToken: withRefresh ? ({} as IssuedTokens['refreshToken']) : null }) as IssuedTokens;
+
+  it('counts made on another thread arrive in the registry that serves /metrics', async () => {
+    const metrics = createMetrics({ defaultMetrics: false });
+    // The pages thread's sink posts each call; the request thread applies it to its own.
+    const { port1, port2 } = new MessageChannel();
+    const received = new Promise<void>((resolve) => {
+      let left = 3;
+      port2.on('message', (call: ForwardedMetric) => {
+        installMetricsSink(metrics);
+        applyForwardedMetric(call);
+        if (--left === 0) resolve();
+      });
+    });
+    installMetricsSink(forwardingSink((call) => port1.postMessage(call)));
+    countSecurityEvent({ action: 'oauth.client_auth_failed', details: { reason: 'bad_secret' }, at: new Date() } as SecurityEvent);
+    countTokensIssued('access', 'other', 2);
+    countRateLimitHit('/oauth/authorize/decision', 'ip');
+    await received;
+    port1.close();
+    expect(await metricValue(metrics, 'gatehouse_auth_failures_total', { reason: 'bad_secret' })).toBe(1);
+    expect(await metricValue(metrics, 'gatehouse_tokens_issued_total', { kind: 'access', grant_type: 'other' })).toBe(2);
+    expect(await metricValue(metrics, 'gatehouse_rate_limit_hits_total', { route: '/oauth/authorize/decision', limit: 'ip' })).toBe(1);
+  });
 
   it('counts issued tokens by kind and grant type, and auth failures by reason', async () => {
     const metrics = createMetrics({ defaultMetrics: false });
