@@ -125,6 +125,8 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
     },
   });
 
+  const requestSeries = new Map<string, { count: { inc(): void }; duration: { observe(value: number): void } }>();
+
   function readPoolStats() {
     try {
       return dbPoolCollector()?.() ?? null;
@@ -136,8 +138,12 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
   return {
     registry,
     observeRequest(labels: { method: string; route: string; status: string }, seconds: number): void {
-      httpRequests.inc(labels);
-      httpDuration.observe(labels, seconds);
+      // Bound once per label set (the labels are bounded): no label hashing per request.
+      const key = `${labels.method} ${labels.route} ${labels.status}`;
+      let bound = requestSeries.get(key);
+      if (!bound) requestSeries.set(key, (bound = { count: httpRequests.labels(labels), duration: httpDuration.labels(labels) }));
+      bound.count.inc();
+      bound.duration.observe(seconds);
     },
     requestStarted(): void {
       inFlight.inc();

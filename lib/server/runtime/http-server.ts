@@ -30,6 +30,14 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../.
 
 export type RunningServer = { url: string; close(): Promise<void> };
 
+function parseTarget(target: string): URL | null {
+  try {
+    return new URL(target, 'http://localhost');
+  } catch {
+    return null;
+  }
+}
+
 export async function startHttpServer(ctx: AppContext, opts: { dev?: boolean; hostname?: string } = {}): Promise<RunningServer> {
   const dev = opts.dev ?? false;
   const hostname = opts.hostname ?? ctx.config.listenAddress;
@@ -45,7 +53,7 @@ export async function startHttpServer(ctx: AppContext, opts: { dev?: boolean; ho
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     // Absolute-form or malformed request targets (e.g. `//@//x`) are not ours to guess at.
-    const url = URL.canParse(req.url ?? '/', 'http://localhost') && req.url?.startsWith('/') ? new URL(req.url, 'http://localhost') : null;
+    const url = req.url?.startsWith('/') ? parseTarget(req.url) : null;
     if (!url) return sendJson(res, 400, { error: 'invalid_request', error_description: 'malformed request target' }, NO_STORE);
     // With an issuer such as https://example.com/auth, endpoints are advertised
     // under /auth/…; serve them whether or not the proxy strips the prefix.
