@@ -16,7 +16,8 @@ import { getRedis } from '../runtime/redis.ts';
 import { createMemoryRateLimiter, createRedisRateLimiter, type RateLimiter } from './rate-limit.ts';
 import { handleRegistration } from './registration.ts';
 import { handleSignOut } from './sign-out.ts';
-import { CORS, NO_STORE, methodNotAllowed, sendEmpty, sendHtmlPage, sendJson, sendOAuthError } from './respond.ts';
+import { CORS, NO_STORE, methodNotAllowed, sendEmpty, sendHtmlPage, sendJson, sendJsonText, sendOAuthError } from './respond.ts';
+import type { ScopeDefinition } from '../../oauth/ports.ts';
 
 type Handler = (req: IncomingMessage, res: ServerResponse, app: AppContext, url: URL) => Promise<void>;
 type Route = {
@@ -61,22 +62,36 @@ function requestMeta(req: IncomingMessage) {
   return { authorization: req.headers.authorization ?? null, ip: clientIp(req), userAgent: req.headers['user-agent'] ?? null };
 }
 
-async function scopeNames(app: AppContext): Promise<string[]> {
-  const scopes = await getOAuthContext(app).store.listScopes();
-  return [...new Set([...scopes.map((s) => s.name), 'offline_access'])];
+// The discovery documents are the same for every request until the scopes or
+// the keys change: each is serialised once per version of what it is built
+// from (the scope list and the key list keep their identity while unchanged).
+const documents = new WeakMap<object, Map<string, string>>();
+
+function serialized(source: object, variant: string, build: () => unknown): string {
+  let byVariant = documents.get(source);
+  if (!byVariant) documents.set(source, (byVariant = new Map()));
+  let body = byVariant.get(variant);
+  if (body === undefined) byVariant.set(variant, (body = JSON.stringify(build())));
+  return body;
 }
 
+const scopeNames = (scopes: ScopeDefinition[]) => [...new Set([...scopes.map((s) => s.name), 'offline_access'])];
+
+const DISCOVERY_HEADERS = { ...CORS, 'Cache-Control': 'public, max-age=300' };
+
 const serveMetadata: Handler = async (_req, res, app) => {
-  sendJson(res, 200, authorizationServerMetadata(app.config.issuer, await scopeNames(app)), { ...CORS, 'Cache-Control': 'public, max-age=300' });
+  const scopes = await getOAuthContext(app).store.listScopes();
+  sendJsonText(res, 200, serialized(scopes, `as ${app.config.issuer}`, () => authorizationServerMetadata(app.config.issuer, scopeNames(scopes))), DISCOVERY_HEADERS);
 };
 
 const serveProtectedResource: Handler = async (_req, res, app) => {
-  sendJson(res, 200, protectedResourceMetadata(app.config.issuer, await scopeNames(app)), { ...CORS, 'Cache-Control': 'public, max-age=300' });
+  const scopes = await getOAuthContext(app).store.listScopes();
+  sendJsonText(res, 200, serialized(scopes, `pr ${app.config.issuer}`, () => protectedResourceMetadata(app.config.issuer, scopeNames(scopes))), DISCOVERY_HEADERS);
 };
 
 const serveJwks: Handler = async (_req, res, app) => {
   const keys = await getOAuthContext(app).keys.getPublicKeys();
-  sendJson(res, 200, { keys }, { ...CORS, 'Cache-Control': 'public, max-age=60' });
+  sendJsonText(res, 200, serialized(keys, 'jwks', () => ({ keys })), { ...CORS, 'Cache-Control': 'public, max-age=60' });
 };
 
 /** Per-client limit at the token endpoint, on top of the per-IP one: one client can't starve the others. */
