@@ -1,7 +1,9 @@
 // The request a piece of code runs for, carried through async calls
-// (AsyncLocalStorage), so that every log line names its request id. The store
-// lives on globalThis: the custom server and the Next.js bundle load this module
-// separately, and Next.js code runs inside the server's request context.
+// (AsyncLocalStorage), so that every log line names its request id. Used where
+// Next.js runs (the pages thread, or the request thread with --dev): the
+// request thread of a production server stays free of it (runtime/pages.ts)
+// and names the request in its log lines explicitly. The store lives on
+// globalThis: the server code and the Next.js bundle load this module separately.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 
