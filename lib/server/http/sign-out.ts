@@ -47,7 +47,7 @@ export async function handleSignOut(req: IncomingMessage, res: ServerResponse, a
         userAgent: req.headers['user-agent'],
       });
     } catch (error) {
-      log('warn', 'sign-out audit event not written', { error: (error as Error).message.split('\n')[0] });
+      log('warn', 'sign-out audit event not written', { error: (error as Error).message.split('\n')[0], request_id: req.headers['x-request-id'] });
     }
   }
   sendEmpty(res, 303, { Location: signOutRedirect(app.config.signOut), ...NO_STORE });
