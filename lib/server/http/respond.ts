@@ -3,6 +3,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { OAuthError } from '../../oauth/errors.ts';
 import { isDatabaseUnavailable } from '../db/errors.ts';
+import { requestIdOf } from '../observability/request-context.ts';
 import { log } from '../runtime/logger.ts';
 import { RateLimiterUnavailableError } from './rate-limit.ts';
 
@@ -71,7 +72,7 @@ export function sendHtmlPage(res: ServerResponse, status: number, title: string,
 
 /** The last resort for a request whose handler threw: logged, and answered with a page, never a stack trace. */
 export function failRequest(req: IncomingMessage, res: ServerResponse, error: unknown): void {
-  log('error', 'request failed', { path: req.url?.split('?')[0], error: (error as Error)?.message, request_id: String(req.headers['x-request-id'] ?? '') });
+  log('error', 'request failed', { path: req.url?.split('?')[0], error: (error as Error)?.message, request_id: requestIdOf(req) });
   if (res.headersSent) res.end();
   else if (isServiceUnavailable(error)) {
     res.setHeader('Retry-After', '5');

@@ -6,6 +6,7 @@
 // globalThis: the server code and the Next.js bundle load this module separately.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 
 export type RequestContext = { requestId: string };
 
@@ -23,6 +24,12 @@ const SANE_REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
 export function requestIdFrom(header: string | string[] | undefined): string {
   const value = Array.isArray(header) ? header[0] : header;
   return value !== undefined && SANE_REQUEST_ID.test(value) ? value : randomUUID();
+}
+
+/** The id instrumentRequest settled on for this request (it rewrites the request's header to it). */
+export function requestIdOf(req: IncomingMessage): string | undefined {
+  const value = req.headers[REQUEST_ID_HEADER];
+  return Array.isArray(value) ? value[0] : value;
 }
 
 export function runWithRequestContext<T>(context: RequestContext, fn: () => T): T {

@@ -15,6 +15,7 @@ import {
 import type { AppContext } from '../context.ts';
 import { signInExternalUser } from '../users/sign-in-external-user.ts';
 import { parseCookies, replaceCookie } from './cookies.ts';
+import { requestIdOf } from '../observability/request-context.ts';
 import { log } from './logger.ts';
 
 export type EdgeOutcome = { kind: 'continue' } | { kind: 'refused'; status: number; message: string };
@@ -70,7 +71,7 @@ export async function applyEdgeIdentity(req: IncomingMessage, res: ServerRespons
 
   if (result.kind !== 'identity') {
     if (result.reason === 'bad_secret' || result.reason === 'invalid_identity') {
-      log('warn', 'forwarded identity ignored', { reason: result.reason, detail: result.detail, path: pathname, request_id: header('x-request-id') });
+      log('warn', 'forwarded identity ignored', { reason: result.reason, detail: result.detail, path: pathname, request_id: requestIdOf(req) });
     }
     return { kind: 'continue' };
   }
@@ -89,6 +90,6 @@ export async function applyEdgeIdentity(req: IncomingMessage, res: ServerRespons
   const token = await encodeSessionToken({ sub: outcome.user.id, email: outcome.user.email, name: outcome.user.name, via: 'forward_auth' }, ctx.secret);
   req.headers.cookie = replaceCookie(req.headers.cookie, cookieName, token);
   addSetCookie(res, serializeSessionCookie(ctx.config.issuer, token));
-  if (session?.sub) log('info', 'forwarded identity replaced the session of another user', { userId: outcome.user.id, request_id: header('x-request-id') });
+  if (session?.sub) log('info', 'forwarded identity replaced the session of another user', { userId: outcome.user.id, request_id: requestIdOf(req) });
   return { kind: 'continue' };
 }

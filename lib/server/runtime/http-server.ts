@@ -127,7 +127,7 @@ export async function startHttpServer(ctx: AppContext, opts: { dev?: boolean; ho
     const drained = await drainer.drain(SHUTDOWN_DRAIN_MS);
     if (drained.forced) log('warn', 'shutdown: requests still running after the drain period were cut off', { abandoned: drained.abandoned });
     const steps: Array<[string, () => Promise<unknown>]> = [
-      ['next', () => pages.close()],
+      ['pages', () => pages.close()],
       ['hooks', async () => {
         for (const failure of await runShutdownHooks()) log('warn', 'shutdown hook failed', failure);
       }],

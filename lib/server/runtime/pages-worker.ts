@@ -7,7 +7,7 @@ import next from 'next';
 import { getAppContext } from '../context.ts';
 import { failRequest } from '../http/respond.ts';
 import { forwardingSink, installMetricsSink } from '../observability/hooks.ts';
-import { runWithRequestContext } from '../observability/request-context.ts';
+import { requestIdOf, runWithRequestContext } from '../observability/request-context.ts';
 import { addSensitiveValues } from '../observability/scrub.ts';
 import { bridgeConsoleToLogger, createLogger, log, setLogger } from './logger.ts';
 import type { PagesMessage, PagesWorkerData } from './pages.ts';
@@ -34,7 +34,7 @@ async function start(): Promise<void> {
   const handleNext = app.getRequestHandler();
 
   const server = http.createServer((req, res) => {
-    runWithRequestContext({ requestId: String(req.headers['x-request-id'] ?? '') }, () => {
+    runWithRequestContext({ requestId: requestIdOf(req) ?? '' }, () => {
       handleNext(req, res).catch((error: unknown) => failRequest(req, res, error));
     });
   });

@@ -16,7 +16,7 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { AppContext } from '../context.ts';
 import { applyForwardedMetric, type ForwardedMetric } from '../observability/hooks.ts';
-import { runWithRequestContext } from '../observability/request-context.ts';
+import { requestIdOf, runWithRequestContext } from '../observability/request-context.ts';
 import { sendHtmlPage } from '../http/respond.ts';
 import { log, writeLogLine } from './logger.ts';
 
@@ -46,13 +46,18 @@ async function startInProcess(ctx: AppContext, opts: PagesOptions): Promise<Page
   await app.prepare();
   const handleNext = app.getRequestHandler();
   return {
-    handle: (req, res) => runWithRequestContext({ requestId: String(req.headers['x-request-id'] ?? '') }, () => handleNext(req, res)),
+    handle: (req, res) => runWithRequestContext({ requestId: requestIdOf(req) ?? '' }, () => handleNext(req, res)),
     close: async () => app.close?.(),
   };
 }
 
 // Headers that describe one connection, not the message: never passed on.
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'upgrade', 'transfer-encoding', 'te', 'trailer']);
+// (Transfer-Encoding is: Node.js frames each body itself, chunked when it has no length.)
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'upgrade', 'te', 'trailer']);
+
+function endToEnd(headers: http.IncomingHttpHeaders): Array<[string, string | string[]]> {
+  return Object.entries(headers).filter((entry): entry is [string, string | string[]] => entry[1] !== undefined && !HOP_BY_HOP.has(entry[0]));
+}
 
 const RESTART_DELAY_MS = 1_000;
 
@@ -100,13 +105,11 @@ async function startPagesThread(ctx: AppContext, opts: PagesOptions): Promise<Pa
 
   function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     return new Promise((resolve) => {
-      const headers: http.OutgoingHttpHeaders = {};
-      for (const [name, value] of Object.entries(req.headers)) if (value !== undefined && !HOP_BY_HOP.has(name)) headers[name] = value;
-      if (req.headers['transfer-encoding']) headers['transfer-encoding'] = req.headers['transfer-encoding'];
+      const headers = Object.fromEntries(endToEnd(req.headers));
       const upstream = http.request({ socketPath: workerData.socketPath, agent, method: req.method, path: req.url, headers }, (answer) => {
         // Set one by one, so that headers already on the response (security
         // headers, a session cookie from the SSO edge) are merged, not dropped.
-        for (const [name, value] of Object.entries(answer.headers)) if (value !== undefined && !HOP_BY_HOP.has(name)) res.setHeader(name, value);
+        for (const [name, value] of endToEnd(answer.headers)) if (name !== 'transfer-encoding') res.setHeader(name, value);
         res.writeHead(answer.statusCode ?? 502, answer.statusMessage);
         answer.pipe(res);
         answer.once('end', resolve);
@@ -117,7 +120,7 @@ async function startPagesThread(ctx: AppContext, opts: PagesOptions): Promise<Pa
       });
       upstream.once('error', (error) => {
         if (!res.headersSent) {
-          log('warn', 'the pages thread did not answer', { error: error.message, request_id: String(req.headers['x-request-id'] ?? '') });
+          log('warn', 'the pages thread did not answer', { error: error.message, request_id: requestIdOf(req) });
           res.setHeader('Retry-After', '2');
           sendHtmlPage(res, 503, 'Gatehouse is briefly unavailable', 'This page could not be shown just now. Try again in a moment.');
         } else res.destroy();

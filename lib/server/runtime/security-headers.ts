@@ -31,14 +31,21 @@ export function contentSecurityPolicy(nonce: string, opts: { dev?: boolean } = {
   ].join('; ');
 }
 
-export function securityHeaders(opts: { nonce: string; https: boolean; dev?: boolean }): Record<string, string> {
+/** What every response carries, page or not: no framing, no sniffing, no referrer, HTTPS only when served so. */
+function baseSecurityHeaders(https: boolean): Record<string, string> {
   return {
-    'Content-Security-Policy': contentSecurityPolicy(opts.nonce, opts),
     'X-Frame-Options': 'DENY',
     'X-Content-Type-Options': 'nosniff',
     'Referrer-Policy': 'no-referrer',
+    ...(https ? { 'Strict-Transport-Security': 'max-age=63072000; includeSubDomains' } : {}),
+  };
+}
+
+export function securityHeaders(opts: { nonce: string; https: boolean; dev?: boolean }): Record<string, string> {
+  return {
+    'Content-Security-Policy': contentSecurityPolicy(opts.nonce, opts),
+    ...baseSecurityHeaders(opts.https),
     'Cross-Origin-Opener-Policy': 'same-origin',
-    ...(opts.https ? { 'Strict-Transport-Security': 'max-age=63072000; includeSubDomains' } : {}),
   };
 }
 
@@ -48,11 +55,5 @@ export function securityHeaders(opts: { nonce: string; https: boolean; dev?: boo
  * that allows nothing, the same for every response.
  */
 export function apiSecurityHeaders(opts: { https: boolean }): Array<[string, string]> {
-  return Object.entries({
-    'Content-Security-Policy': "default-src 'none'; frame-ancestors 'none'",
-    'X-Frame-Options': 'DENY',
-    'X-Content-Type-Options': 'nosniff',
-    'Referrer-Policy': 'no-referrer',
-    ...(opts.https ? { 'Strict-Transport-Security': 'max-age=63072000; includeSubDomains' } : {}),
-  });
+  return Object.entries({ 'Content-Security-Policy': "default-src 'none'; frame-ancestors 'none'", ...baseSecurityHeaders(opts.https) });
 }
