@@ -9,12 +9,15 @@
 //   });
 //
 // Each database is empty (no migrations applied) and private to its caller, so
-// suites can run in parallel workers without seeing each other's rows.
+// suites can run in parallel workers without seeing each other's rows;
+// openMigratedDatabase() gives one migrated, with a connection open.
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import { openDb, type Db } from '../../lib/server/db/client.ts';
+import { applyMigrations } from '../../lib/server/db/migrate.ts';
 
 export const providers = ['sqlite', 'postgresql'] as const;
 export type Provider = (typeof providers)[number];
@@ -53,6 +56,28 @@ export async function createTestDatabase(provider: Provider): Promise<TestDataba
       dropped = true;
       // FORCE (PostgreSQL 13+) ends connections a failed test leaked instead of hanging.
       await admin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    },
+  };
+}
+
+export type MigratedTestDatabase = TestDatabase & {
+  /** An open connection to it. */
+  db: Db;
+  /** Closes the connection, then drops the database. */
+  close(): Promise<void>;
+};
+
+/** A throwaway database with every migration applied, and a connection to it. */
+export async function openMigratedDatabase(provider: Provider): Promise<MigratedTestDatabase> {
+  const database = await createTestDatabase(provider);
+  await applyMigrations(database.url);
+  const db = openDb(database.url);
+  return {
+    ...database,
+    db,
+    async close() {
+      await db.close();
+      await database.drop();
     },
   };
 }

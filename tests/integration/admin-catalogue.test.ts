@@ -7,35 +7,30 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditEventData, listRecentAudit } from '../../lib/server/db/audit.ts';
 import { bucketStarts, countAuthFailures } from '../../lib/server/db/auth-failure-stats.ts';
-import { openDb, type Db } from '../../lib/server/db/client.ts';
+import type { Db } from '../../lib/server/db/client.ts';
 import { setGrantWorkspacesOfUser } from '../../lib/server/db/grants.ts';
-import { applyMigrations } from '../../lib/server/db/migrate.ts';
 import { createOAuthStore } from '../../lib/server/db/oauth-store.ts';
 import { createResourceServer, deleteResourceServer, listResourceServersPage, updateResourceServer } from '../../lib/server/db/resource-servers.ts';
 import { createScope, deleteScope, ensureBuiltInScopes, listScopesPage, scopeUsage, updateScope } from '../../lib/server/db/scopes.ts';
 import { countEverything } from '../../lib/server/db/stats.ts';
 import { invalidateCached } from '../../lib/server/oauth/cache-invalidation.ts';
 import { withCachedScopes } from '../../lib/server/oauth/scope-cache.ts';
-import { createTestDatabase, providers, type TestDatabase } from '../helpers/databases.ts';
+import { openMigratedDatabase, providers, type MigratedTestDatabase } from '../helpers/databases.ts';
 import { createClient, createPersonalToken, createTeam, createUser, unique } from '../helpers/factories.ts';
 
 const ADMIN = { type: 'user', id: 'admin-1', label: 'admin@example.test' } as const;
 const INPUT = { description: 'Read documents', tools: ['search', 'fetch'], isDefault: false };
 
 describe.each(providers)('admin catalogue on %s', (provider) => {
-  let database: TestDatabase;
+  let database: MigratedTestDatabase;
   let db: Db;
 
   beforeAll(async () => {
-    database = await createTestDatabase(provider);
-    await applyMigrations(database.url);
-    db = openDb(database.url);
+    database = await openMigratedDatabase(provider);
+    db = database.db;
     await ensureBuiltInScopes(db);
   });
-  afterAll(async () => {
-    await db?.close();
-    await database?.drop();
-  });
+  afterAll(() => database?.close());
 
   it('creates, edits, renames and deletes scopes; built-ins keep their name and stay', async () => {
     const name = unique('docs:read');

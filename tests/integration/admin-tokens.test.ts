@@ -9,13 +9,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashToken, randomToken } from '../../lib/crypto.ts';
 import { createClient as createAdminClient } from '../../lib/server/clients/create-client.ts';
 import { listRecentAudit } from '../../lib/server/db/audit.ts';
-import { openDb, type Db } from '../../lib/server/db/client.ts';
-import { applyMigrations } from '../../lib/server/db/migrate.ts';
+import type { Db } from '../../lib/server/db/client.ts';
 import { TOKEN_TYPES, type TokenType } from '../../lib/server/db/token-kinds.ts';
 import { listTokens, type TokenFilter, type TokenListRow } from '../../lib/server/db/tokens-admin.ts';
 import { previewBulkRevocation, revokeAllOf, revokeOne } from '../../lib/server/db/tokens-revoke.ts';
 import { createPersonalToken } from '../../lib/server/tokens/create-personal-token.ts';
-import { createTestDatabase, providers, type TestDatabase } from '../helpers/databases.ts';
+import { openMigratedDatabase, providers, type MigratedTestDatabase } from '../helpers/databases.ts';
 import { createTeam, createUser as createUserRow } from '../helpers/factories.ts';
 import {
   basicAuth,
@@ -281,14 +280,13 @@ describe.each(providers)('the admin token list over issued tokens on %s', (provi
 });
 
 describe.each(providers)('keyset paging of the token list on %s', (provider) => {
-  let database: TestDatabase;
+  let database: MigratedTestDatabase;
   let db: Db;
   const at = new Date(Date.UTC(2030, 0, 1));
 
   beforeAll(async () => {
-    database = await createTestDatabase(provider);
-    await applyMigrations(database.url);
-    db = openDb(database.url);
+    database = await openMigratedDatabase(provider);
+    db = database.db;
     const user = await createUserRow(db);
     const client = await createAdminClient(db, { name: 'Pager', redirectUris: [REDIRECT_URI] }, { type: 'system' });
     // Seven rows of every kind created at the same millisecond, and some around them.
@@ -302,10 +300,7 @@ describe.each(providers)('keyset paging of the token list on %s', (provider) => 
       }
     }
   });
-  afterAll(async () => {
-    await db?.close();
-    await database?.drop();
-  });
+  afterAll(() => database?.close());
 
   it('pages through equal timestamps across kinds without skipping or repeating a row', async () => {
     const everything = await allPages(db, {}, { limit: 100 });

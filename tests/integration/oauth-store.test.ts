@@ -14,9 +14,8 @@ import type {
 } from '../../lib/oauth/ports.ts';
 import { listRecentAudit } from '../../lib/server/db/audit.ts';
 import { openDb, type Db } from '../../lib/server/db/client.ts';
-import { applyMigrations } from '../../lib/server/db/migrate.ts';
 import { createOAuthStore } from '../../lib/server/db/oauth-store.ts';
-import { createTestDatabase, providers, type TestDatabase } from '../helpers/databases.ts';
+import { openMigratedDatabase, providers, type MigratedTestDatabase } from '../helpers/databases.ts';
 import {
   addMember,
   assignWorkspace,
@@ -43,20 +42,16 @@ const at = (ms: number) => new Date(Date.UTC(2026, 10, 25, 12, 0, 0, 0) + ms);
 const later = at(3_600_000);
 
 describe.each(providers)('the OAuth store on %s', (provider) => {
-  let database: TestDatabase;
+  let database: MigratedTestDatabase;
   let db: Db;
   let store: OAuthStore;
 
   beforeAll(async () => {
-    database = await createTestDatabase(provider);
-    await applyMigrations(database.url);
-    db = openDb(database.url);
+    database = await openMigratedDatabase(provider);
+    db = database.db;
     store = createOAuthStore(db);
   });
-  afterAll(async () => {
-    await db?.close();
-    await database?.drop();
-  });
+  afterAll(() => database?.close());
 
   // -- local seeds -------------------------------------------------------------
 

@@ -10,10 +10,10 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDb, type Db, type PrismaDb } from '../../lib/server/db/client.ts';
+import type { Db, PrismaDb } from '../../lib/server/db/client.ts';
 import { Prisma } from '../../lib/server/db/generated/sqlite/client.ts';
-import { applyMigrations, listMigrations } from '../../lib/server/db/migrate.ts';
-import { createTestDatabase, providers, type TestDatabase } from '../helpers/databases.ts';
+import { listMigrations } from '../../lib/server/db/migrate.ts';
+import { openMigratedDatabase, providers, type MigratedTestDatabase } from '../helpers/databases.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -224,19 +224,15 @@ const prismaCode = (promise: Promise<unknown>) =>
   );
 
 describe.each(providers)('the generated client on a migrated %s database', (provider) => {
-  let database: TestDatabase;
+  let database: MigratedTestDatabase;
   let db: Db;
   const cases = graph('a');
 
   beforeAll(async () => {
-    database = await createTestDatabase(provider);
-    await applyMigrations(database.url);
-    db = openDb(database.url);
+    database = await openMigratedDatabase(provider);
+    db = database.db;
   });
-  afterAll(async () => {
-    await db?.close();
-    await database?.drop();
-  });
+  afterAll(() => database?.close());
 
   it('creates a row of every model with every field, and reads it back unchanged', async () => {
     expect(cases.map((c) => c.model).sort()).toEqual(Object.values(Prisma.ModelName).sort());

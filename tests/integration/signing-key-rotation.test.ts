@@ -5,8 +5,7 @@
 // not anyone has recorded it yet; early retirement is explicit and audited.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listRecentAudit } from '../../lib/server/db/audit.ts';
-import { openDb, type Db } from '../../lib/server/db/client.ts';
-import { applyMigrations } from '../../lib/server/db/migrate.ts';
+import type { Db } from '../../lib/server/db/client.ts';
 import { listSigningKeys } from '../../lib/server/db/signing-keys.ts';
 import {
   SIGNER_CACHE_MS,
@@ -20,26 +19,22 @@ import {
 } from '../../lib/server/keys/signing-keys.ts';
 import { invalidateCached } from '../../lib/server/oauth/cache-invalidation.ts';
 import { createKeyProvider } from '../../lib/server/oauth/key-provider.ts';
-import { createTestDatabase, providers, type TestDatabase } from '../helpers/databases.ts';
+import { openMigratedDatabase, providers, type MigratedTestDatabase } from '../helpers/databases.ts';
 
 const SECRET = 'test-secret-for-signing-keys-0123456789';
 const TTL = 900;
 const ADMIN = { type: 'user', id: 'admin-1', label: 'admin@example.test' } as const;
 
 describe.each(providers)('signing-key rotation on %s', (provider) => {
-  let database: TestDatabase;
+  let database: MigratedTestDatabase;
   let db: Db;
   const statusOf = async () => Object.fromEntries((await listSigningKeys(db)).map((k) => [k.kid, k.status]));
 
   beforeAll(async () => {
-    database = await createTestDatabase(provider);
-    await applyMigrations(database.url);
-    db = openDb(database.url);
+    database = await openMigratedDatabase(provider);
+    db = database.db;
   });
-  afterAll(async () => {
-    await db?.close();
-    await database?.drop();
-  });
+  afterAll(() => database?.close());
 
   it('stages a rotation: publish, make signer, retire after the token lifetime', async () => {
     const first = (await ensureActiveSigningKey(db, SECRET))!;
