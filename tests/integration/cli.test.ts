@@ -171,10 +171,10 @@ describe.concurrent.each(providers)('gatehouse CLI on %s', (provider: Provider) 
     const stagedKid = /published (\S+) in JWKS/.exec(staged.stdout)?.[1];
     expect(stagedKid).toBeTruthy();
     expect((await runCli(['keys', 'list'], env())).stdout.split('\n').find((r) => r.startsWith(`${stagedKid} `))).toMatch(/\spending\s/);
-    const activate = await runCli(['keys', 'activate', '--kid', stagedKid!], env());
+    const activate = await runCli(['keys', 'activate', `--kid=${stagedKid}`], env());
     expect(activate.code).toBe(0);
     expect(activate.stdout).toContain(`now signing with ${stagedKid}; retiring ${newKid}`);
-    const early = await runCli(['keys', 'retire', '--kid', newKid!], env());
+    const early = await runCli(['keys', 'retire', `--kid=${newKid}`], env());
     expect(early.code).toBe(0);
     expect(early.stdout).toContain(`retired ${newKid}`);
 

@@ -30,8 +30,8 @@ const USAGE = `usage: gatehouse <command>
   keys list                          signing keys, their status and live tokens
   keys rotate                        start signing with a new key at once (the old one retires)
   keys rotate --stage                publish a new key in JWKS without signing with it yet
-  keys activate --kid K              make the published (pending) key K the signer
-  keys retire [--kid K]              drop retiring keys older than the access-token lifetime,
+  keys activate --kid=K              make the published (pending) key K the signer
+  keys retire [--kid=K]              drop retiring keys older than the access-token lifetime,
                                      or retire (or discard a pending) key K now
 `;
 
@@ -140,14 +140,14 @@ async function keys(verb: string | undefined, args: string[]): Promise<void> {
     if (v.stage) {
       const published = await publishSigningKey(db, secret, CLI_ACTOR);
       if (!published.ok) throw new CliError(published.message);
-      say(`published ${published.kid} in JWKS (pending); once resource servers have refreshed their JWKS, run \`gatehouse keys activate --kid ${published.kid}\``);
+      say(`published ${published.kid} in JWKS (pending); once resource servers have refreshed their JWKS, run \`gatehouse keys activate --kid=${published.kid}\``);
       return;
     }
     const { kid, retiring } = await rotateSigningKey(db, secret, CLI_ACTOR);
     say(`now signing with ${kid}${retiring.length ? `; retiring ${retiring.join(', ')} (still published until tokens it signed expire)` : ''}`);
   } else if (verb === 'activate') {
     const v = options(args, { kid: { type: 'string' } });
-    if (!v.kid) throw new CliError('keys activate needs --kid', 2);
+    if (!v.kid) throw new CliError('keys activate needs --kid=K', 2);
     const { db } = await bootstrap();
     const activated = await activateSigningKey(db, v.kid, CLI_ACTOR);
     if (!activated.ok) throw new CliError(activated.message);
