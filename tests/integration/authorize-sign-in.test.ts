@@ -59,4 +59,11 @@ describe('authorization request by POST (OAuth 2.1 §4.1.1)', () => {
     const many = await post(['client_id', 'redirect_uri', 'scope', 'state'].map((k) => `${k}=${'y'.repeat(3_000)}`).join('&'));
     expect(many.status).toBe(400);
   });
+
+  it('answers a page for a body over the size limit', async () => {
+    const res = await post(`client_id=ghc_x&junk=${'é'.repeat(40_000)}`);
+    expect(res.status).toBe(400);
+    expect(res.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(await res.text()).toContain('request body is too large');
+  });
 });

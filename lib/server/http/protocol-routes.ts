@@ -2,6 +2,7 @@
 // path). Each handler parses, calls the core, and shapes the response.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AuthorizationError, readAuthorizationParams, toSearchParams } from '../../oauth/authorize/request.ts';
+import { OAuthError } from '../../oauth/errors.ts';
 import { handleIntrospectionRequest } from '../../oauth/introspection.ts';
 import { ENDPOINTS, authorizationServerMetadata, metadataPaths, protectedResourceMetadata } from '../../oauth/metadata.ts';
 import { handleRevocationRequest } from '../../oauth/revocation.ts';
@@ -132,8 +133,10 @@ const authorizeByPost: Handler = async (req, res) => {
   try {
     query = toSearchParams(readAuthorizationParams(new URLSearchParams(await readBody(req)))).toString();
   } catch (error) {
-    if (!(error instanceof AuthorizationError)) throw error;
-    return sendHtmlPage(res, 400, 'This sign-in link is not valid', `${error.error.description}. Go back to the application and try again.`);
+    // A browser sent this: its errors are pages, an over-size body included.
+    const description = error instanceof AuthorizationError ? error.error.description : error instanceof OAuthError ? error.description : null;
+    if (description === null) throw error;
+    return sendHtmlPage(res, 400, 'This sign-in link is not valid', `${description}. Go back to the application and try again.`);
   }
   if (query.length > MAX_AUTHORIZATION_QUERY) {
     return sendHtmlPage(res, 400, 'This sign-in link is not valid', 'The authorization request is too large. Go back to the application and try again.');
