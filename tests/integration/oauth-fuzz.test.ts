@@ -22,7 +22,7 @@ import {
   type ProtocolServer,
 } from '../helpers/protocol-server.ts';
 
-const RUNS = 200;
+const RUNS = Number(process.env.FUZZ_RUNS ?? 200);
 const REDIRECT_URI = 'http://127.0.0.1:8765/callback';
 const RESOURCE = 'https://mcp.example/';
 const FORM = 'application/x-www-form-urlencoded';
