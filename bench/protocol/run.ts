@@ -90,10 +90,17 @@ function loadAverage(): number[] {
   return existsSync('/proc/loadavg') ? readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).map(Number) : [];
 }
 
+/** The names asked for, or all of them; an unknown name stops the run with the list to choose from. */
+function known(variable: string, asked: string[] | undefined, all: string[]): string[] {
+  const unknown = (asked ?? []).filter((name) => !all.includes(name));
+  if (unknown.length) throw new Error(`${variable}: unknown ${unknown.join(', ')}; choose from ${all.join(', ')}`);
+  return asked ?? all;
+}
+
 async function main(): Promise<void> {
   preflight();
-  const names = (list(env.BENCH_SERVERS) ?? Object.keys(STARTERS)) as ServerName[];
-  const endpoints = (list(env.BENCH_ENDPOINTS) ?? ENDPOINTS) as Endpoint[];
+  const names = known('BENCH_SERVERS', list(env.BENCH_SERVERS), Object.keys(STARTERS)) as ServerName[];
+  const endpoints = known('BENCH_ENDPOINTS', list(env.BENCH_ENDPOINTS), [...ENDPOINTS]) as Endpoint[];
   const dataDir = mkdtempSync(path.join(tmpdir(), 'gatehouse-bench-'));
   const started = Date.now();
   const host = machine();
