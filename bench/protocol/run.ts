@@ -46,7 +46,7 @@ const STARTERS: Record<ServerName, (opts: StartOptions) => Promise<RunningServer
  * the warm-up and the run. A pool that still runs dry ends its run early, and
  * the row says so (its rate, over the shorter time, stays valid).
  */
-const EXPECTED_MAX_RATE: Record<ServerName, number> = { gatehouse: 2000, 'oidc-provider': 1500, 'better-auth': 400, floor: 6000 };
+const EXPECTED_MAX_RATE: Record<ServerName, number> = { gatehouse: 6000, 'oidc-provider': 6000, 'better-auth': 500, floor: 12000 };
 
 function countsFor(name: ServerName): SeedCounts {
   const n = Math.ceil(EXPECTED_MAX_RATE[name] * (SECONDS + WARMUP) * 1.5) + 10;
