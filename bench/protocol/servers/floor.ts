@@ -1,7 +1,6 @@
 // The floor: a bare node:http server doing only the work each endpoint cannot
-// skip, on the same kind of SQLite file as Gatehouse (WAL, better-sqlite3's
-// default synchronous=NORMAL in WAL mode, the same driver), with prepared
-// statements and no framework. Per request: read the form, authenticate the
+// skip, on the same kind of SQLite file as Gatehouse (WAL, synchronous=NORMAL,
+// the same driver), with prepared statements and no framework. Per request: read the form, authenticate the
 // client (SHA-256 of the secret, one indexed lookup), SHA-256 the presented
 // token and do one indexed lookup or one conditional UPDATE, sign or verify an
 // ES256 JWT where the endpoint issues or checks one, store what it issues in
@@ -44,6 +43,8 @@ const b64url = (data: string | Buffer) => Buffer.from(data).toString('base64url'
 function openDatabase(file: string): Database.Database {
   const db = new Database(file, { timeout: 5000 });
   db.pragma('journal_mode = WAL');
+  // As Gatehouse runs (the connection that switches a file to WAL would keep FULL).
+  db.pragma('synchronous = NORMAL');
   db.exec(`
     CREATE TABLE IF NOT EXISTS client (id TEXT PRIMARY KEY, client_id TEXT NOT NULL UNIQUE, secret_hash TEXT NOT NULL);
     CREATE TABLE IF NOT EXISTS code (id TEXT PRIMARY KEY, code_hash TEXT NOT NULL UNIQUE, client_id TEXT NOT NULL, redirect_uri TEXT NOT NULL,
