@@ -63,17 +63,6 @@ function asPrismaError(error: unknown): unknown {
   return error;
 }
 
-/** Runs `fn` with SQLite's busy wait off: a lock held elsewhere fails at once with SQLITE_BUSY. */
-function withoutBusyWait<T>(connection: BetterSqlite3.Database, fn: () => T): T {
-  const timeout = connection.pragma('busy_timeout', { simple: true }) as number;
-  connection.pragma('busy_timeout = 0');
-  try {
-    return fn();
-  } finally {
-    connection.pragma(`busy_timeout = ${timeout}`);
-  }
-}
-
 /** A raw row in the shape Prisma returns (Dates and booleans), for the shared row codecs. */
 function typed<T>(row: Raw | undefined, dates: readonly string[], booleans: readonly string[] = []): T | null {
   if (!row) return null;
@@ -151,17 +140,53 @@ function refreshParams(token: Parameters<OAuthStore['insertRefreshToken']>[0], a
   return { ...c, expiresAt: sqliteTime(c.expiresAt), createdAt: sqliteTime(at) };
 }
 
+type Pending = { fn: (s: Statements, connection: BetterSqlite3.Database) => unknown; resolve: (value: unknown) => void; reject: (error: unknown) => void };
+type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+
+/**
+ * Commits a batch of writes as one IMMEDIATE transaction, each write in its own
+ * savepoint, with SQLite's busy wait off (a lock held elsewhere fails at once
+ * with SQLITE_BUSY instead of blocking the thread). The transaction wrappers
+ * and pragmas are prepared once: better-sqlite3 builds new ones per call otherwise.
+ */
+function batchCommitter(connection: BetterSqlite3.Database, statements: Statements): (batch: Pending[]) => Outcome[] {
+  const busyTimeout = connection.pragma('busy_timeout', { simple: true }) as number;
+  const busyWaitOff = connection.prepare('PRAGMA busy_timeout = 0');
+  const busyWaitOn = connection.prepare(`PRAGMA busy_timeout = ${busyTimeout}`);
+  const inSavepoint = connection.transaction((item: Pending) => item.fn(statements, connection));
+  const all = connection.transaction((batch: Pending[]) =>
+    batch.map((item): Outcome => {
+      try {
+        return { ok: true, value: inSavepoint(item) };
+      } catch (error) {
+        return { ok: false, error: asPrismaError(error) };
+      }
+    }),
+  );
+  return (batch) => {
+    busyWaitOff.get();
+    try {
+      return all.immediate(batch);
+    } finally {
+      busyWaitOn.get();
+    }
+  };
+}
+
 /** The hot-path methods of the OAuth store, or null when the database is not SQLite. */
 export function sqliteHotPaths(db: Db): Partial<OAuthStore> | null {
   const open = db.sqlite;
   if (!open) return null;
-  let state: { connection: BetterSqlite3.Database; statements: Statements } | null = null;
+  let state: { connection: BetterSqlite3.Database; statements: Statements; commit: (batch: Pending[]) => Outcome[] } | null = null;
 
   /** Runs `fn` once no Prisma transaction is open, in the same tick as that check. */
   async function run<T>(fn: (s: Statements, connection: BetterSqlite3.Database) => T): Promise<T> {
     if (!state) {
       const connection = await open!();
-      state ??= { connection, statements: prepare(connection) };
+      if (!state) {
+        const statements = prepare(connection);
+        state = { connection, statements, commit: batchCommitter(connection, statements) };
+      }
     }
     while (state.connection.inTransaction) await new Promise((resolve) => setImmediate(resolve));
     try {
@@ -171,7 +196,6 @@ export function sqliteHotPaths(db: Db): Partial<OAuthStore> | null {
     }
   }
 
-  type Pending = { fn: (s: Statements, connection: BetterSqlite3.Database) => unknown; resolve: (value: unknown) => void; reject: (error: unknown) => void };
   let pending: Pending[] = [];
   let flushScheduled = false;
 
@@ -196,22 +220,12 @@ export function sqliteHotPaths(db: Db): Partial<OAuthStore> | null {
   async function flush(waitingSince?: number): Promise<void> {
     let batch: Pending[] = [];
     try {
-      await run((s, connection) => {
+      await run(() => {
         batch = pending;
         pending = [];
-        let outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }>;
+        let outcomes: Outcome[];
         try {
-          outcomes = withoutBusyWait(connection, () =>
-            connection.transaction(() =>
-              batch.map((item) => {
-                try {
-                  return { ok: true as const, value: connection.transaction(() => item.fn(s, connection))() };
-                } catch (error) {
-                  return { ok: false as const, error: asPrismaError(error) };
-                }
-              }),
-            ).immediate(),
-          );
+          outcomes = state!.commit(batch);
         } catch (error) {
           const since = waitingSince ?? Date.now();
           if ((error as { code?: unknown }).code !== 'SQLITE_BUSY' || Date.now() - since > BUSY_GIVE_UP_MS) throw error;
