@@ -160,12 +160,16 @@ export interface OAuthStore {
 
   insertRefreshToken(token: NewRefreshToken): Promise<void>;
   findRefreshToken(tokenHash: string): Promise<RefreshToken | null>;
-  /** Revokes every refresh and access token of a family (a code's descendants). */
-  revokeFamily(familyId: string, reason: string, at: Date): Promise<void>;
+  /**
+   * Revokes every refresh and access token of a family (a code's descendants),
+   * and records the event that says why in the same transaction.
+   */
+  revokeFamily(familyId: string, reason: string, at: Date, event?: SecurityEvent): Promise<void>;
 
   insertAccessToken(token: NewAccessToken): Promise<void>;
   findAccessToken(jti: string): Promise<AccessTokenRecord | null>;
-  revokeAccessToken(jti: string, at: Date): Promise<void>;
+  /** Revokes one access token; the event, if any, is recorded in the same transaction. */
+  revokeAccessToken(jti: string, at: Date, event?: SecurityEvent): Promise<void>;
 
   /** Keys of the workspaces of every active team the user belongs to, now. */
   listUserWorkspaces(userId: string): Promise<string[]>;

@@ -23,8 +23,7 @@ export async function handleRevocationRequest(
   if (refresh) {
     const grant = await ctx.store.findGrant(refresh.grantId);
     if (grant?.clientId === client.id) {
-      await ctx.store.revokeFamily(refresh.familyId, 'revoked', now);
-      await ctx.store.recordSecurityEvent({ action: 'oauth.token_revoked', clientId: client.clientId, targetType: 'refresh_family', targetId: refresh.familyId, ip: request.ip });
+      await ctx.store.revokeFamily(refresh.familyId, 'revoked', now, { action: 'oauth.token_revoked', clientId: client.clientId, targetType: 'refresh_family', targetId: refresh.familyId, ip: request.ip });
     }
     return;
   }
@@ -32,7 +31,6 @@ export async function handleRevocationRequest(
   if (!claims) return;
   const record = await ctx.store.findAccessToken(claims.jti);
   if (record && record.clientId === client.id && !record.revokedAt) {
-    await ctx.store.revokeAccessToken(record.jti, now);
-    await ctx.store.recordSecurityEvent({ action: 'oauth.token_revoked', clientId: client.clientId, targetType: 'access_token', targetId: record.jti, ip: request.ip });
+    await ctx.store.revokeAccessToken(record.jti, now, { action: 'oauth.token_revoked', clientId: client.clientId, targetType: 'access_token', targetId: record.jti, ip: request.ip });
   }
 }

@@ -494,6 +494,23 @@ describe.each(providers)('the OAuth store on %s', (provider) => {
     expect((await store.findAccessToken(access.jti))!.revokedAt).toEqual(at(9));
   });
 
+  it('revokeFamily and revokeAccessToken record the event they are given with the revocation', async () => {
+    const { grant } = await seedGrant();
+    const family = unique('fam-');
+    await store.insertRefreshToken(newRefresh(grant.id, family));
+    const loose = newAccess(grant.id, null);
+    await store.insertAccessToken(loose);
+    await store.revokeFamily(family, 'revoked', at(5), { action: 'oauth.token_revoked', targetType: 'refresh_family', targetId: family });
+    await store.revokeAccessToken(loose.jti, at(6), { action: 'oauth.token_revoked', targetType: 'access_token', targetId: loose.jti });
+    const events = await listRecentAudit(db, { action: 'oauth.token_revoked' });
+    expect(events.map((e) => e.target)).toEqual(
+      expect.arrayContaining([
+        { type: 'refresh_family', id: family },
+        { type: 'access_token', id: loose.jti },
+      ]),
+    );
+  });
+
   // -- access tokens -----------------------------------------------------------------------
 
   describe('access tokens', () => {

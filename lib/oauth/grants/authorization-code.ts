@@ -26,8 +26,7 @@ export async function exchangeAuthorizationCode(ctx: OAuthContext, client: OAuth
   const grant = await findGrantOfClient(ctx, code.grantId, client, 'authorization code');
 
   const replayed = async () => {
-    await ctx.store.revokeFamily(code.id, 'code_replay', now);
-    await ctx.store.recordSecurityEvent({
+    await ctx.store.revokeFamily(code.id, 'code_replay', now, {
       action: 'oauth.code_replayed',
       clientId: client.clientId,
       userId: grant.userId,

@@ -6,7 +6,7 @@ import { hashToken } from '../../crypto.ts';
 import { signAccessToken } from '../access-token.ts';
 import type { OAuthContext } from '../context.ts';
 import { invalidGrant, invalidRequest, invalidScope, unauthorizedClient } from '../errors.ts';
-import type { OAuthClient, RefreshToken } from '../ports.ts';
+import type { OAuthClient, RefreshToken, SecurityEvent } from '../ports.ts';
 import { resolveGrantReach } from '../reach.ts';
 import { checkTokenRequestResource } from '../resource.ts';
 import { isSubset, parseScope } from '../scope.ts';
@@ -73,9 +73,8 @@ async function retryOrRevoke(ctx: OAuthContext, client: OAuthClient, token: Refr
   const retry = graceMs > 0 && !token.revokedAt && token.retryCipher && sinceRotation < graceMs ? (JSON.parse(ctx.unseal(token.retryCipher)) as TokenResponse) : null;
   const successor = retry?.refresh_token ? await ctx.store.findRefreshToken(hashToken(retry.refresh_token)) : null;
   const isRetry = Boolean(retry && successor && !successor.rotatedAt && !successor.revokedAt);
-  if (!isRetry) await ctx.store.revokeFamily(token.familyId, 'reuse', now);
   // Both outcomes are audited apart: retries are benign, family revocations are likely theft.
-  await ctx.store.recordSecurityEvent({
+  const event: SecurityEvent = {
     action: 'oauth.refresh_reused',
     clientId: client.clientId,
     userId,
@@ -84,7 +83,9 @@ async function retryOrRevoke(ctx: OAuthContext, client: OAuthClient, token: Refr
     ip: meta.ip,
     userAgent: meta.userAgent,
     details: isRetry ? { outcome: 'grace_retry', secondsSinceRotation: Math.round(sinceRotation / 1000) } : { outcome: 'family_revoked' },
-  });
+  };
+  if (isRetry) await ctx.store.recordSecurityEvent(event);
+  else await ctx.store.revokeFamily(token.familyId, 'reuse', now, event);
   if (isRetry) return retry!;
   throw invalidGrant('the refresh token has already been used');
 }

@@ -184,9 +184,10 @@ export class MemoryOAuthStore implements OAuthStore {
 
 
 
-  async revokeFamily(familyId: string, _reason: string, at: Date): Promise<void> {
+  async revokeFamily(familyId: string, _reason: string, at: Date, event?: SecurityEvent): Promise<void> {
     for (const t of this.refreshTokens.values()) if (t.familyId === familyId && !t.revokedAt) t.revokedAt = at;
     for (const t of this.accessTokens.values()) if (t.familyId === familyId && !t.revokedAt) t.revokedAt = at;
+    if (event) this.events.push(copy(event));
   }
 
   // -- access tokens ---------------------------------------------------------
@@ -201,9 +202,10 @@ export class MemoryOAuthStore implements OAuthStore {
     return row ? copy(row) : null;
   }
 
-  async revokeAccessToken(jti: string, at: Date): Promise<void> {
+  async revokeAccessToken(jti: string, at: Date, event?: SecurityEvent): Promise<void> {
     const row = this.accessTokens.get(jti);
     if (row && !row.revokedAt) row.revokedAt = at;
+    if (event) this.events.push(copy(event));
   }
 
   // -- reach -----------------------------------------------------------------

@@ -229,7 +229,7 @@ function createPrismaOAuthStore(db: Db): OAuthStore {
     },
 
 
-    async revokeFamily(familyId, reason, at) {
+    async revokeFamily(familyId, reason, at, event) {
       // One transaction: no reader sees the refresh tokens revoked but the
       // access tokens of the family still live (or the reverse).
       await prisma.$transaction([
@@ -238,6 +238,7 @@ function createPrismaOAuthStore(db: Db): OAuthStore {
           data: { revokedAt: at, revokedReason: reason },
         }),
         prisma.accessToken.updateMany({ where: { familyId, revokedAt: null }, data: { revokedAt: at } }),
+        ...(event ? [prisma.auditEvent.create({ data: securityEventAuditData(event) })] : []),
       ]);
     },
 
@@ -252,9 +253,12 @@ function createPrismaOAuthStore(db: Db): OAuthStore {
       return row && toAccess(row);
     },
 
-    async revokeAccessToken(jti, at) {
+    async revokeAccessToken(jti, at, event) {
       // The first revocation's time stands.
-      await prisma.accessToken.updateMany({ where: { jti, revokedAt: null }, data: { revokedAt: at } });
+      await prisma.$transaction([
+        prisma.accessToken.updateMany({ where: { jti, revokedAt: null }, data: { revokedAt: at } }),
+        ...(event ? [prisma.auditEvent.create({ data: securityEventAuditData(event) })] : []),
+      ]);
     },
 
     // -- reach -----------------------------------------------------------------

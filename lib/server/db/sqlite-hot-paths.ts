@@ -16,7 +16,7 @@
 // write's cost is writing its B-tree pages to the WAL at commit; requests
 // committed together share those pages.
 import type BetterSqlite3 from 'better-sqlite3';
-import type { IssuedTokens, OAuthClient, OAuthStore, ScopeDefinition } from '../../oauth/ports.ts';
+import type { IssuedTokens, OAuthClient, OAuthStore, ScopeDefinition, SecurityEvent } from '../../oauth/ports.ts';
 import { toClient } from './clients.ts';
 import { parseList, splitScope } from './columns.ts';
 import type { Db } from './client.ts';
@@ -138,6 +138,11 @@ function accessParams(token: Parameters<OAuthStore['insertAccessToken']>[0], at:
 function refreshParams(token: Parameters<OAuthStore['insertRefreshToken']>[0], at: Date) {
   const c = refreshColumns(token);
   return { ...c, expiresAt: sqliteTime(c.expiresAt), createdAt: sqliteTime(at) };
+}
+
+function insertSecurityEvent(s: Statements, event: SecurityEvent): void {
+  const row = securityEventAuditData(event);
+  s.insertAudit.run({ ...row, at: sqliteTime(row.at) });
 }
 
 type Pending = { fn: (s: Statements, connection: BetterSqlite3.Database) => unknown; resolve: (value: unknown) => void; reject: (error: unknown) => void };
@@ -321,9 +326,10 @@ export function sqliteHotPaths(db: Db): Partial<OAuthStore> | null {
     rotateRefreshToken: async (tokenId, at, retryCipher, issued) =>
       (await consumeThenStore((s) => s.rotateRefresh.run(sqliteTime(at), sqliteTime(at), retryCipher, tokenId).changes === 1, issued, at)) ? 'rotated' : 'already_rotated',
     // Both statements or neither: the batch runs each write in its own savepoint.
-    revokeFamily: (familyId, reason, at) => write((s) => {
+    revokeFamily: (familyId, reason, at, event) => write((s) => {
       s.revokeFamilyRefresh.run(sqliteTime(at), reason, familyId);
       s.revokeFamilyAccess.run(sqliteTime(at), familyId);
+      if (event) insertSecurityEvent(s, event);
     }),
 
     insertAccessToken: (token) => write((s) => {
@@ -333,8 +339,9 @@ export function sqliteHotPaths(db: Db): Partial<OAuthStore> | null {
       const row = typed<AccessRow>(s.accessByJti.get(jti) as Raw | undefined, ACCESS_DATES);
       return row && toAccess(row);
     }),
-    revokeAccessToken: (jti, at) => write((s) => {
+    revokeAccessToken: (jti, at, event) => write((s) => {
       s.revokeAccess.run(sqliteTime(at), jti);
+      if (event) insertSecurityEvent(s, event);
     }),
 
     listUserWorkspaces: (userId) => run((s) => s.userWorkspaces.all(userId) as string[]),
@@ -350,10 +357,7 @@ export function sqliteHotPaths(db: Db): Partial<OAuthStore> | null {
       const row = typed<TeamRow>(s.teamByTokenHash.get(tokenHash) as Raw | undefined, ['tokenIssuedAt', 'tokenLastUsedAt', 'createdAt', 'updatedAt'], ['active']);
       return row && toTeamToken(row);
     }),
-    recordSecurityEvent: (event) => write((s) => {
-      const row = securityEventAuditData(event);
-      s.insertAudit.run({ ...row, at: sqliteTime(row.at) });
-    }),
+    recordSecurityEvent: (event) => write((s) => insertSecurityEvent(s, event)),
     touchTeamToken: (teamId, jti, at) => write((s) => {
       s.touchTeam.run(sqliteTime(at), teamId, jti, sqliteTime(lastUsedCutoff(at)));
     }),

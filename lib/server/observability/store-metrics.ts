@@ -17,6 +17,14 @@ export function instrumentOAuthStore(store: OAuthStore): OAuthStore {
       countSecurityEvent(event);
       return store.recordSecurityEvent(event);
     },
+    async revokeFamily(familyId, reason, at, event) {
+      if (event) countSecurityEvent(event);
+      return store.revokeFamily(familyId, reason, at, event);
+    },
+    async revokeAccessToken(jti, at, event) {
+      if (event) countSecurityEvent(event);
+      return store.revokeAccessToken(jti, at, event);
+    },
     async redeemAuthorizationCode(codeId, at, issued) {
       const outcome = await store.redeemAuthorizationCode(codeId, at, issued);
       if (outcome === 'redeemed') countIssued(issued, 'authorization_code');
