@@ -70,8 +70,9 @@ async function introspectAccessToken(ctx: OAuthContext, token: string): Promise<
   let reach = { workspaces: claims.workspaces ?? [], tools: claims.tools ?? [] };
   if (record.grantId) {
     const grant = await ctx.store.findGrant(record.grantId);
-    if (!grant || grant.revokedAt || !(await ctx.store.isUserActive(grant.userId))) return INACTIVE;
-    reach = await resolveGrantReach(ctx.store, grant, record.scope);
+    const userWorkspaces = grant && !grant.revokedAt ? await ctx.store.activeUserWorkspaces(grant.userId) : null;
+    if (!grant || !userWorkspaces) return INACTIVE;
+    reach = await resolveGrantReach(ctx.store, grant, userWorkspaces, record.scope);
   }
   return {
     active: true,
@@ -93,8 +94,8 @@ async function introspectPersonalToken(ctx: OAuthContext, token: string): Promis
   const record = await ctx.store.findPersonalToken(hashToken(token));
   const now = ctx.now();
   if (!record || record.revokedAt || (record.expiresAt && record.expiresAt <= now)) return INACTIVE;
-  if (!(await ctx.store.isUserActive(record.userId))) return INACTIVE;
-  const userWorkspaces = await ctx.store.listUserWorkspaces(record.userId);
+  const userWorkspaces = await ctx.store.activeUserWorkspaces(record.userId);
+  if (!userWorkspaces) return INACTIVE;
   await ctx.store.touchPersonalToken(record.id, now);
   return {
     active: true,

@@ -175,7 +175,8 @@ export interface OAuthStore {
   listUserWorkspaces(userId: string): Promise<string[]>;
   /** Keys of the workspaces assigned to the team, now. */
   listTeamWorkspaces(teamId: string): Promise<string[]>;
-  isUserActive(userId: string): Promise<boolean>;
+  /** The user's workspace keys as listUserWorkspaces, or null when the user is gone or disabled (one read on the hot paths). */
+  activeUserWorkspaces(userId: string): Promise<string[] | null>;
 
   findPersonalToken(tokenHash: string): Promise<PersonalTokenRecord | null>;
   touchPersonalToken(id: string, at: Date): Promise<void>;

@@ -16,7 +16,6 @@ export function intersect(a: readonly string[], b: readonly string[]): string[] 
 }
 
 /** The workspaces the user shared at consent ∩ their workspaces now; the tools of the grant's scopes. */
-export async function resolveGrantReach(store: OAuthStore, grant: Pick<Grant, 'userId' | 'workspaceKeys'>, scope: readonly string[]): Promise<Reach> {
-  const [userWorkspaces, definitions] = await Promise.all([store.listUserWorkspaces(grant.userId), store.listScopes()]);
-  return { workspaces: intersect(grant.workspaceKeys, userWorkspaces), tools: toolsOfScopes(scope, definitions) };
+export async function resolveGrantReach(store: OAuthStore, grant: Pick<Grant, 'workspaceKeys'>, userWorkspaces: readonly string[], scope: readonly string[]): Promise<Reach> {
+  return { workspaces: intersect(grant.workspaceKeys, userWorkspaces), tools: toolsOfScopes(scope, await store.listScopes()) };
 }

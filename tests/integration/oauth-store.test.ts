@@ -590,7 +590,9 @@ describe.each(providers)('the OAuth store on %s', (provider) => {
       for (const t of [team1, team2, inactive]) await addMember(db, t.id, user.id);
 
       expect(await store.listUserWorkspaces(user.id)).toEqual([w2.key, w1.key]);
+      expect(await store.activeUserWorkspaces(user.id)).toEqual([w2.key, w1.key]);
       expect(await store.listUserWorkspaces((await createUser(db)).id)).toEqual([]);
+      expect(await store.activeUserWorkspaces((await createUser(db)).id)).toEqual([]);
     });
 
     it('leaving a team, or the team being deactivated, removes its workspaces at once', async () => {
@@ -604,13 +606,17 @@ describe.each(providers)('the OAuth store on %s', (provider) => {
       await addMember(db, ta.id, user.id);
       await addMember(db, tb.id, user.id);
       expect(await store.listUserWorkspaces(user.id)).toEqual([wa.key, wb.key]);
+      expect(await store.activeUserWorkspaces(user.id)).toEqual([wa.key, wb.key]);
 
       await removeMember(db, ta.id, user.id);
       expect(await store.listUserWorkspaces(user.id)).toEqual([wb.key]);
+      expect(await store.activeUserWorkspaces(user.id)).toEqual([wb.key]);
       await setTeamActive(db, tb.id, false);
       expect(await store.listUserWorkspaces(user.id)).toEqual([]);
+      expect(await store.activeUserWorkspaces(user.id)).toEqual([]);
       await setTeamActive(db, tb.id, true);
       expect(await store.listUserWorkspaces(user.id)).toEqual([wb.key]);
+      expect(await store.activeUserWorkspaces(user.id)).toEqual([wb.key]);
     });
 
     it("a team reaches its assigned workspaces, sorted; nothing when inactive or unknown", async () => {
@@ -627,13 +633,20 @@ describe.each(providers)('the OAuth store on %s', (provider) => {
       expect(await store.listTeamWorkspaces(empty.id)).toEqual([]);
     });
 
-    it('isUserActive: an existing user who is not disabled', async () => {
+    it('activeUserWorkspaces: null for a disabled or unknown user', async () => {
+      const owner = await createUser(db);
       const user = await createUser(db);
-      expect(await store.isUserActive(user.id)).toBe(true);
+      const workspace = await createWorkspace(db, unique('d_'));
+      const team = await createTeam(db, owner.id);
+      await assignWorkspace(db, team.id, workspace.id);
+      await addMember(db, team.id, user.id);
+      expect(await store.activeUserWorkspaces(user.id)).toEqual([workspace.key]);
       await setUserDisabled(db, user.id, true);
-      expect(await store.isUserActive(user.id)).toBe(false);
-      expect(await store.isUserActive((await createUser(db, { disabled: true })).id)).toBe(false);
-      expect(await store.isUserActive('missing')).toBe(false);
+      expect(await store.activeUserWorkspaces(user.id)).toBeNull();
+      await setUserDisabled(db, user.id, false);
+      expect(await store.activeUserWorkspaces(user.id)).toEqual([workspace.key]);
+      expect(await store.activeUserWorkspaces((await createUser(db, { disabled: true })).id)).toBeNull();
+      expect(await store.activeUserWorkspaces('missing')).toBeNull();
     });
   });
 

@@ -42,9 +42,9 @@ export async function exchangeAuthorizationCode(ctx: OAuthContext, client: OAuth
   if (params.redirect_uri !== code.redirectUri) throw invalidGrant('redirect_uri does not match the authorization request');
   if (!verifyPkce(params.code_verifier, code.codeChallenge)) throw invalidGrant('PKCE verification failed');
   checkTokenRequestResource(params.resource, code.resource);
-  await assertGrantUsable(ctx, grant);
+  const userWorkspaces = await assertGrantUsable(ctx, grant);
 
-  const reach = await resolveGrantReach(ctx.store, grant, code.scope);
+  const reach = await resolveGrantReach(ctx.store, grant, userWorkspaces, code.scope);
   const access = await signAccessToken(ctx, {
     kind: 'oauth',
     subject: grant.userId,

@@ -10,8 +10,10 @@ export async function findGrantOfClient(ctx: OAuthContext, grantId: string, clie
   return grant;
 }
 
-/** A revoked grant, or a disabled user, ends everything issued under the grant. */
-export async function assertGrantUsable(ctx: OAuthContext, grant: Grant): Promise<void> {
+/** A revoked grant, or a disabled user, ends everything issued under the grant. Returns the user's workspaces now. */
+export async function assertGrantUsable(ctx: OAuthContext, grant: Grant): Promise<string[]> {
   if (grant.revokedAt) throw invalidGrant('the grant has been revoked');
-  if (!(await ctx.store.isUserActive(grant.userId))) throw invalidGrant('the user is no longer active');
+  const workspaces = await ctx.store.activeUserWorkspaces(grant.userId);
+  if (!workspaces) throw invalidGrant('the user is no longer active');
+  return workspaces;
 }

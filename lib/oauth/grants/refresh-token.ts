@@ -29,7 +29,7 @@ export async function refreshAccessToken(ctx: OAuthContext, client: OAuthClient,
   if (token.revokedAt) throw invalidGrant('the refresh token has been revoked');
   if (token.rotatedAt) return retryOrRevoke(ctx, client, token, grant.userId, meta);
   if (token.expiresAt.getTime() <= now.getTime()) throw invalidGrant('the refresh token has expired');
-  await assertGrantUsable(ctx, grant);
+  const userWorkspaces = await assertGrantUsable(ctx, grant);
 
   // A narrower scope may be asked for (RFC 6749 §6); never a wider one.
   const requested = parseScope(params.scope);
@@ -37,7 +37,7 @@ export async function refreshAccessToken(ctx: OAuthContext, client: OAuthClient,
   const scope = requested.length ? requested : token.scope;
   checkTokenRequestResource(params.resource, token.resource);
 
-  const reach = await resolveGrantReach(ctx.store, grant, scope);
+  const reach = await resolveGrantReach(ctx.store, grant, userWorkspaces, scope);
   const access = await signAccessToken(ctx, {
     kind: 'oauth',
     subject: grant.userId,

@@ -218,8 +218,8 @@ export class MemoryOAuthStore implements OAuthStore {
     return [...(this.teamWorkspaces.get(teamId) ?? [])].sort();
   }
 
-  async isUserActive(userId: string): Promise<boolean> {
-    return this.activeUsers.has(userId);
+  async activeUserWorkspaces(userId: string): Promise<string[] | null> {
+    return this.activeUsers.has(userId) ? this.listUserWorkspaces(userId) : null;
   }
 
   // -- personal and team tokens ----------------------------------------------

@@ -281,9 +281,9 @@ function createPrismaOAuthStore(db: Db): OAuthStore {
       return rows.map((r) => r.key);
     },
 
-    async isUserActive(userId) {
+    async activeUserWorkspaces(userId) {
       const row = await prisma.user.findUnique({ where: { id: userId }, select: { disabled: true } });
-      return row !== null && !row.disabled;
+      return row && !row.disabled ? this.listUserWorkspaces(userId) : null;
     },
 
     // -- personal and team tokens ----------------------------------------------

@@ -117,7 +117,16 @@ function prepare(connection: BetterSqlite3.Database) {
          JOIN "Team" t ON t."id" = a."teamId" AND t."active" = 1
        WHERE a."teamId" = ? ORDER BY w."key"`,
     ).pluck(),
-    userDisabled: sql('SELECT "disabled" FROM "User" WHERE "id" = ?').pluck(),
+    // The user's standing and workspaces in one read: NULL for a disabled user.
+    activeUserWorkspaces: sql(
+      `SELECT (SELECT json_group_array("key") FROM (
+                 SELECT DISTINCT w."key" FROM "Workspace" w
+                   JOIN "TeamWorkspaceAssignment" a ON a."workspaceId" = w."id"
+                   JOIN "Team" t ON t."id" = a."teamId" AND t."active" = 1
+                   JOIN "TeamMembership" m ON m."teamId" = t."id" AND m."userId" = u."id"
+                 ORDER BY w."key"))
+         FROM "User" u WHERE u."id" = ? AND u."disabled" = 0`,
+    ).pluck(),
     personalByHash: sql('SELECT * FROM "PersonalToken" WHERE "tokenHash" = ?'),
     touchPersonal: sql('UPDATE "PersonalToken" SET "lastUsedAt" = ? WHERE "id" = ? AND ("lastUsedAt" IS NULL OR "lastUsedAt" < ?)'),
     teamByTokenHash: sql('SELECT * FROM "Team" WHERE "tokenHash" = ?'),
@@ -346,7 +355,10 @@ export function sqliteHotPaths(db: Db): Partial<OAuthStore> | null {
 
     listUserWorkspaces: (userId) => run((s) => s.userWorkspaces.all(userId) as string[]),
     listTeamWorkspaces: (teamId) => run((s) => s.teamWorkspaces.all(teamId) as string[]),
-    isUserActive: (userId) => run((s) => s.userDisabled.get(userId) === 0),
+    activeUserWorkspaces: (userId) => run((s) => {
+      const keys = s.activeUserWorkspaces.get(userId) as string | undefined;
+      return keys === undefined ? null : (JSON.parse(keys) as string[]);
+    }),
 
     findPersonalToken: (tokenHash) => run((s) => {
       const row = typed<PersonalTokenRow>(s.personalByHash.get(tokenHash) as Raw | undefined, ['expiresAt', 'lastUsedAt', 'revokedAt', 'createdAt']);
