@@ -3,6 +3,7 @@
 // database pool state).
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { IssuedTokens, NewAccessToken, OAuthStore, SecurityEvent } from '../../lib/oauth/ports.ts';
 import { MessageChannel } from 'node:worker_threads';
@@ -90,6 +91,18 @@ describe('route labels', () => {
     ];
     for (const [url, label] of cases) expect(routeLabel(routedPathname(url, '')), url).toBe(label);
     expect(routeLabel(routedPathname('/auth/oauth/token', '/auth'))).toBe('/oauth/token');
+  });
+
+  it('reads the pathname as the URL parser does, with or without its fast path', () => {
+    const chars = fc.constantFrom(...'/.-_~aZ09?#%@:\\ é'.split(''));
+    fc.assert(
+      fc.property(fc.string({ unit: chars, maxLength: 24 }), (tail) => {
+        const target = `/${tail}`;
+        const expected = URL.canParse(target, 'http://localhost') ? new URL(target, 'http://localhost').pathname : null;
+        expect(routedPathname(target, ''), target).toBe(expected);
+      }),
+      { numRuns: 5000 },
+    );
   });
 });
 

@@ -24,7 +24,8 @@ export function instrumentRequest(req: IncomingMessage, res: ServerResponse, opt
   const method = methodLabel(req.method);
   opts.metrics.requestStarted();
 
-  res.once('close', () => {
+  // `on`, not `once`: a response closes once, and the wrapper costs per request.
+  res.on('close', () => {
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     const completed = res.writableFinished;
     opts.metrics.requestEnded();

@@ -37,11 +37,20 @@ export function routeLabel(pathname: string | null): string {
   return 'page';
 }
 
+/** Characters the URL parser leaves as they are in a path (`//x` would name a host); dot segments it would resolve. */
+const PLAIN_PATH = /^\/(?!\/)[A-Za-z0-9._~\/-]*$/;
+const DOT_SEGMENT = /\/\.\.?(?:\/|$)/;
+
 /** The request's path as the router sees it: the issuer's base path stripped, like http-server.ts does; null if malformed. */
 export function routedPathname(rawUrl: string | undefined, basePath: string): string | null {
   const target = rawUrl ?? '/';
-  if (!target.startsWith('/') || !URL.canParse(target, 'http://localhost')) return null;
-  let pathname = new URL(target, 'http://localhost').pathname;
+  let pathname: string;
+  const end = target.search(/[?#]/);
+  const path = end === -1 ? target : target.slice(0, end);
+  // A plain path is its own pathname: no URL parse for the common case.
+  if (PLAIN_PATH.test(path) && !DOT_SEGMENT.test(path)) pathname = path;
+  else if (!target.startsWith('/') || !URL.canParse(target, 'http://localhost')) return null;
+  else pathname = new URL(target, 'http://localhost').pathname;
   if (basePath && pathname.startsWith(`${basePath}/`)) pathname = pathname.slice(basePath.length);
   return pathname;
 }

@@ -43,7 +43,7 @@ export function createDrainer(server: Server): Drainer {
       active.add(res);
       // A request arriving on a kept-alive connection during the drain is answered, then the connection closes.
       if (draining) res.setHeader('Connection', 'close');
-      res.once('close', () => {
+      res.on('close', () => {
         active.delete(res);
         if (draining) closeWhenIdle();
         if (active.size === 0) onEmpty?.();
