@@ -278,6 +278,22 @@ describe.each(providers)('the OAuth store on %s', (provider) => {
       expect(await store.findActiveGrant(user.id, client.id, RESOURCE)).toEqual(again);
     });
 
+    it('concurrent first consents, from this connection and another, leave one active grant', async () => {
+      const user = await createUser(db);
+      const client = await createClient(db);
+      const other = openDb(database.url);
+      try {
+        const otherStore = createOAuthStore(other);
+        const save = (s: OAuthStore, i: number) =>
+          s.saveGrant({ userId: user.id, clientId: client.id, scope: ['mcp:tools'], resource: null, workspaceKeys: [`w${i}`] }, at(i));
+        const saved = await Promise.all(Array.from({ length: 12 }, (_, i) => save(i % 2 && provider === 'postgresql' ? otherStore : store, i)));
+        expect(new Set(saved.map((g) => g.id)).size).toBe(1);
+        expect(await countRows(db, 'grant', { userId: user.id, clientId: client.id })).toBe(1);
+      } finally {
+        await other.close();
+      }
+    });
+
     it('matches the resource exactly, null included', async () => {
       const { user, client, grant } = await seedGrant(null);
       expect(grant.resource).toBeNull();

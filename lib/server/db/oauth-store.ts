@@ -127,30 +127,25 @@ function createPrismaOAuthStore(db: Db): OAuthStore {
     async saveGrant(grant, at) {
       const scope = joinScope(grant.scope);
       const workspaceKeys = JSON.stringify(grant.workspaceKeys);
-      const existing = await prisma.grant.findFirst({
-        where: { userId: grant.userId, clientId: grant.clientId, resource: grant.resource, revokedAt: null },
-        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
-        select: { id: true },
-      });
-      if (existing) {
-        // Conditional on still being active: a grant revoked meanwhile is not revived.
-        const { count } = await prisma.grant.updateMany({
-          where: { id: existing.id, revokedAt: null },
-          data: { scope, workspaceKeys },
+      // Find-or-create as one serialised step, so that two first consents at
+      // once (two tabs, two instances) leave one active grant: SQLite
+      // transactions here take the write lock up front (client.ts); on
+      // PostgreSQL a transaction-scoped advisory lock on the grant's key
+      // orders them across connections and instances.
+      const row = await prisma.$transaction(async (tx) => {
+        if (db.provider === 'postgresql') {
+          await tx.$queryRaw`SELECT 1 FROM pg_advisory_xact_lock(hashtextextended(${`grant|${grant.userId}|${grant.clientId}|${grant.resource ?? ''}`}, 0))`;
+        }
+        const existing = await tx.grant.findFirst({
+          where: { userId: grant.userId, clientId: grant.clientId, resource: grant.resource, revokedAt: null },
+          orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+          select: { id: true },
         });
-        if (count === 1) return toGrant(await prisma.grant.findUniqueOrThrow({ where: { id: existing.id } }));
-      }
-      const row = await prisma.grant.create({
-        data: {
-          id: randomUUID(),
-          userId: grant.userId,
-          clientId: grant.clientId,
-          scope,
-          resource: grant.resource,
-          workspaceKeys,
-          createdAt: at,
-        },
-      });
+        if (existing) return tx.grant.update({ where: { id: existing.id }, data: { scope, workspaceKeys } });
+        return tx.grant.create({
+          data: { id: randomUUID(), userId: grant.userId, clientId: grant.clientId, scope, resource: grant.resource, workspaceKeys, createdAt: at },
+        });
+      }, TX_OPTIONS);
       return toGrant(row);
     },
 
