@@ -22,7 +22,13 @@ import { log, writeLogLine } from './logger.ts';
 
 export type Pages = { handle(req: IncomingMessage, res: ServerResponse): Promise<void>; close(): Promise<void> };
 
-export type PagesOptions = { dev: boolean; hostname: string; root: string };
+export type PagesOptions = {
+  dev: boolean;
+  hostname: string;
+  root: string;
+  /** The pages thread's module: pages-worker.ts (a test stands in its own, speaking the same messages). */
+  workerEntry?: URL;
+};
 
 /** What the pages thread is started with (see pages-worker.ts). */
 export type PagesWorkerData = { socketPath: string; root: string; hostname: string; port: number };
@@ -71,7 +77,7 @@ async function startPagesThread(ctx: AppContext, opts: PagesOptions): Promise<Pa
 
   function spawn(): Promise<Worker> {
     // The worker loads TypeScript through tsx like the CLI does.
-    const entry = new URL('./pages-worker.ts', import.meta.url).href;
+    const entry = (opts.workerEntry ?? new URL('./pages-worker.ts', import.meta.url)).href;
     const loader = import.meta.resolve('tsx/esm/api');
     const started = new Worker(`import(${JSON.stringify(loader)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); })`, {
       eval: true,
