@@ -17,7 +17,17 @@ export function RotationActions({ hasPending }: { hasPending: boolean }) {
   const [published, publish, publishing] = useActionState<TKeyActionResult | null>(publishKeyAction, null);
   const [rotated, rotate, rotating] = useActionState<TKeyActionResult | null>(rotateKeyAction, null);
   const [confirming, setConfirming] = useState(false);
-  useEffect(() => setConfirming(false), [rotated]);
+  // Only the latest outcome shows: an earlier one may no longer hold.
+  const [latest, setLatest] = useState<TKeyActionResult | null>(null);
+  useEffect(() => setLatest(published), [published]);
+  useEffect(() => {
+    setLatest(rotated);
+    setConfirming(false);
+  }, [rotated]);
+  // "Published, does not sign yet" ends when that key is made the signer or discarded.
+  useEffect(() => {
+    if (!hasPending) setLatest((shown) => (shown && shown === published ? null : shown));
+  }, [hasPending, published]);
   return (
     <div className="flex flex-wrap items-start gap-3">
       <form action={publish}>
@@ -32,7 +42,7 @@ export function RotationActions({ hasPending }: { hasPending: boolean }) {
       ) : (
         <button type="button" onClick={() => setConfirming(true)} className={secondary}>Rotate immediately…</button>
       )}
-      <Result result={rotated ?? published} />
+      <Result result={latest} />
     </div>
   );
 }

@@ -78,6 +78,15 @@ const CODE_DATES = ['expiresAt', 'redeemedAt', 'createdAt'];
 const REFRESH_DATES = ['expiresAt', 'rotatedAt', 'revokedAt', 'lastUsedAt', 'createdAt'];
 const ACCESS_DATES = ['expiresAt', 'revokedAt', 'createdAt'];
 
+/** The workspace keys of every active team the user (an SQL expression) belongs to, in order. */
+function userWorkspaceKeys(userId: string): string {
+  return `SELECT DISTINCT w."key" FROM "Workspace" w
+            JOIN "TeamWorkspaceAssignment" a ON a."workspaceId" = w."id"
+            JOIN "Team" t ON t."id" = a."teamId" AND t."active" = 1
+            JOIN "TeamMembership" m ON m."teamId" = t."id" AND m."userId" = ${userId}
+          ORDER BY w."key"`;
+}
+
 function prepare(connection: BetterSqlite3.Database) {
   const sql = (text: string) => connection.prepare(text).safeIntegers(false);
   return {
@@ -104,13 +113,7 @@ function prepare(connection: BetterSqlite3.Database) {
     ),
     accessByJti: sql('SELECT * FROM "AccessToken" WHERE "jti" = ?'),
     revokeAccess: sql('UPDATE "AccessToken" SET "revokedAt" = ? WHERE "jti" = ? AND "revokedAt" IS NULL'),
-    userWorkspaces: sql(
-      `SELECT DISTINCT w."key" FROM "Workspace" w
-         JOIN "TeamWorkspaceAssignment" a ON a."workspaceId" = w."id"
-         JOIN "Team" t ON t."id" = a."teamId" AND t."active" = 1
-         JOIN "TeamMembership" m ON m."teamId" = t."id" AND m."userId" = ?
-       ORDER BY w."key"`,
-    ).pluck(),
+    userWorkspaces: sql(userWorkspaceKeys('?')).pluck(),
     teamWorkspaces: sql(
       `SELECT w."key" FROM "Workspace" w
          JOIN "TeamWorkspaceAssignment" a ON a."workspaceId" = w."id"
@@ -118,15 +121,7 @@ function prepare(connection: BetterSqlite3.Database) {
        WHERE a."teamId" = ? ORDER BY w."key"`,
     ).pluck(),
     // The user's standing and workspaces in one read: NULL for a disabled user.
-    activeUserWorkspaces: sql(
-      `SELECT (SELECT json_group_array("key") FROM (
-                 SELECT DISTINCT w."key" FROM "Workspace" w
-                   JOIN "TeamWorkspaceAssignment" a ON a."workspaceId" = w."id"
-                   JOIN "Team" t ON t."id" = a."teamId" AND t."active" = 1
-                   JOIN "TeamMembership" m ON m."teamId" = t."id" AND m."userId" = u."id"
-                 ORDER BY w."key"))
-         FROM "User" u WHERE u."id" = ? AND u."disabled" = 0`,
-    ).pluck(),
+    activeUserWorkspaces: sql(`SELECT (SELECT json_group_array("key") FROM (${userWorkspaceKeys('u."id"')})) FROM "User" u WHERE u."id" = ? AND u."disabled" = 0`).pluck(),
     personalByHash: sql('SELECT * FROM "PersonalToken" WHERE "tokenHash" = ?'),
     touchPersonal: sql('UPDATE "PersonalToken" SET "lastUsedAt" = ? WHERE "id" = ? AND ("lastUsedAt" IS NULL OR "lastUsedAt" < ?)'),
     teamByTokenHash: sql('SELECT * FROM "Team" WHERE "tokenHash" = ?'),
