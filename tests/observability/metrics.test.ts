@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { IssuedTokens, NewAccessToken, OAuthStore, SecurityEvent } from '../../lib/oauth/ports.ts';
 import { MessageChannel } from 'node:worker_threads';
-import { applyForwardedMetric, countRateLimitHit, countSecurityEvent, countTokensIssued, forwardingSink, installMetricsSink, registerDbPoolCollector, type ForwardedMetric } from '../../lib/server/observability/hooks.ts';
+import { applyForwardedMetric, countRateLimitHit, countSecurityEvent, countTokensIssued, forwardingSink, installMetricsSink, registerDbPoolCollector, reportForwardedDbPool, type ForwardedMetric } from '../../lib/server/observability/hooks.ts';
 import { instrumentRequest } from '../../lib/server/observability/instrument-request.ts';
 import { authFailureReason, createMetrics, serveMetrics, type Metrics } from '../../lib/server/observability/metrics.ts';
 import { isLoopbackAddress } from '../../lib/server/runtime/client-address.ts';
@@ -249,6 +249,15 @@ describe('counters fed from the OAuth store and the hooks', () => {
     expect(text).toContain('gatehouse_db_pool_connections{state="idle"} 3');
     expect(text).toContain('gatehouse_db_pool_connections{state="waiting"} 2');
     expect(text).toContain('gatehouse_db_pool_max_connections 10');
+    // The pages thread's pool, as it reports it, is added to this thread's.
+    reportForwardedDbPool('pages', { total: 4, idle: 1, waiting: 0, max: 10 });
+    const both = await metrics.registry.metrics();
+    expect(both).toContain('gatehouse_db_pool_connections{state="total"} 11');
+    expect(both).toContain('gatehouse_db_pool_connections{state="idle"} 4');
+    expect(both).toContain('gatehouse_db_pool_connections{state="waiting"} 2');
+    expect(both).toContain('gatehouse_db_pool_max_connections 20');
+    reportForwardedDbPool('pages', null);
+    expect(await metrics.registry.metrics()).toContain('gatehouse_db_pool_connections{state="total"} 7');
     registerDbPoolCollector(() => {
       throw new Error('pool gone');
     });

@@ -19,7 +19,11 @@ export type MetricsSink = {
   rateLimitHit(route: string, key: RateLimitKey): void;
 };
 
-const globalForHooks = globalThis as unknown as { __gatehouseMetricsSink?: MetricsSink; __gatehouseDbPoolCollector?: DbPoolCollector | null };
+const globalForHooks = globalThis as unknown as {
+  __gatehouseMetricsSink?: MetricsSink;
+  __gatehouseDbPoolCollector?: DbPoolCollector | null;
+  __gatehouseForwardedDbPools?: Map<string, DbPoolStats>;
+};
 
 export function installMetricsSink(sink: MetricsSink): void {
   globalForHooks.__gatehouseMetricsSink = sink;
@@ -68,6 +72,28 @@ export function registerDbPoolCollector(fn: DbPoolCollector | null): void {
 
 export function dbPoolCollector(): DbPoolCollector | null {
   return globalForHooks.__gatehouseDbPoolCollector ?? null;
+}
+
+/** The latest pool figures another thread of the process reported (the pages thread's pool); null forgets them. */
+export function reportForwardedDbPool(source: string, stats: DbPoolStats | null): void {
+  const pools = (globalForHooks.__gatehouseForwardedDbPools ??= new Map());
+  if (stats) pools.set(source, stats);
+  else pools.delete(source);
+}
+
+/** This thread's pool and the ones other threads reported, added up; null when there is none (SQLite). */
+export function processDbPoolStats(): DbPoolStats | null {
+  let own: DbPoolStats | null = null;
+  try {
+    own = dbPoolCollector()?.() ?? null;
+  } catch {
+    // A collector that fails reports nothing.
+  }
+  const all = [...(own ? [own] : []), ...(globalForHooks.__gatehouseForwardedDbPools?.values() ?? [])];
+  if (!all.length) return null;
+  const sum = (pick: (s: DbPoolStats) => number | undefined) => all.reduce((n, s) => n + (pick(s) ?? 0), 0);
+  const max = all.some((s) => typeof s.max === 'number') ? sum((s) => s.max) : undefined;
+  return { total: sum((s) => s.total), idle: sum((s) => s.idle), waiting: sum((s) => s.waiting), ...(max === undefined ? {} : { max }) };
 }
 
 /** A metrics call made on another thread of the process, to be counted where /metrics is served. */

@@ -9,7 +9,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { safeEqual } from '../../crypto.ts';
 import type { SecurityEvent } from '../../oauth/ports.ts';
-import { dbPoolCollector, installMetricsSink, type IssuingGrant, type RateLimitKey, type TokenKind } from './hooks.ts';
+import { installMetricsSink, processDbPoolStats, type IssuingGrant, type RateLimitKey, type TokenKind } from './hooks.ts';
 import { isLoopbackAddress } from '../runtime/client-address.ts';
 import { routeLabel } from './route-label.ts';
 
@@ -107,7 +107,7 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
     registers: [registry],
     collect() {
       this.reset();
-      const stats = readPoolStats();
+      const stats = processDbPoolStats();
       if (!stats) return;
       this.set({ state: 'total' }, stats.total);
       this.set({ state: 'idle' }, stats.idle);
@@ -120,20 +120,12 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
     registers: [registry],
     collect() {
       this.reset();
-      const max = readPoolStats()?.max;
+      const max = processDbPoolStats()?.max;
       if (typeof max === 'number') this.set(max);
     },
   });
 
   const requestSeries = new Map<string, { count: { inc(): void }; duration: { observe(value: number): void } }>();
-
-  function readPoolStats() {
-    try {
-      return dbPoolCollector()?.() ?? null;
-    } catch {
-      return null;
-    }
-  }
 
   return {
     registry,

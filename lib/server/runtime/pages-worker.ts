@@ -6,7 +6,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import next from 'next';
 import { getAppContext } from '../context.ts';
 import { failRequest } from '../http/respond.ts';
-import { forwardingSink, installMetricsSink } from '../observability/hooks.ts';
+import { dbPoolCollector, forwardingSink, installMetricsSink } from '../observability/hooks.ts';
 import { requestIdOf, runWithRequestContext } from '../observability/request-context.ts';
 import { addSensitiveValues } from '../observability/scrub.ts';
 import { bridgeConsoleToLogger, createLogger, log, setLogger } from './logger.ts';
@@ -44,8 +44,14 @@ async function start(): Promise<void> {
     server.listen(data.socketPath, () => resolve());
   });
 
+  // This thread's database pool, for the request thread's /metrics (read there when scraped).
+  const reportPool = () => post({ type: 'pool', stats: dbPoolCollector()?.() ?? null });
+  const poolReports = setInterval(reportPool, POOL_REPORT_MS);
+  poolReports.unref();
+
   port.on('message', (message: { type?: string }) => {
     if (message?.type !== 'close') return;
+    clearInterval(poolReports);
     // The request thread has drained its requests: whatever is still open here is idle.
     server.close();
     server.closeAllConnections();
@@ -62,7 +68,10 @@ async function start(): Promise<void> {
     })();
   });
   post({ type: 'ready' });
+  reportPool();
 }
+
+const POOL_REPORT_MS = 2_000;
 
 start().catch((error: unknown) => {
   post({ type: 'failed', error: (error as Error).message });

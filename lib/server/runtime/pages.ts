@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { AppContext } from '../context.ts';
-import { applyForwardedMetric, type ForwardedMetric } from '../observability/hooks.ts';
+import { applyForwardedMetric, reportForwardedDbPool, type DbPoolStats, type ForwardedMetric } from '../observability/hooks.ts';
 import { requestIdOf, runWithRequestContext } from '../observability/request-context.ts';
 import { sendHtmlPage } from '../http/respond.ts';
 import { log, writeLogLine } from './logger.ts';
@@ -39,7 +39,8 @@ export type PagesMessage =
   | { type: 'closed' }
   | { type: 'failed'; error: string }
   | { type: 'log'; stream: 'stdout' | 'stderr'; line: string }
-  | { type: 'metric'; call: ForwardedMetric };
+  | { type: 'metric'; call: ForwardedMetric }
+  | { type: 'pool'; stats: DbPoolStats | null };
 
 export async function startPages(ctx: AppContext, opts: PagesOptions): Promise<Pages> {
   return opts.dev ? startInProcess(ctx, opts) : startPagesThread(ctx, opts);
@@ -88,6 +89,7 @@ async function startPagesThread(ctx: AppContext, opts: PagesOptions): Promise<Pa
       started.on('message', (message: PagesMessage) => {
         if (message.type === 'log') writeLogLine(message.stream, message.line);
         else if (message.type === 'metric') applyForwardedMetric(message.call);
+        else if (message.type === 'pool') reportForwardedDbPool('pages', message.stats);
         else if (message.type === 'ready') {
           ready = true;
           resolve(started);
@@ -98,6 +100,7 @@ async function startPagesThread(ctx: AppContext, opts: PagesOptions): Promise<Pa
         if (!ready) reject(error);
       });
       started.on('exit', (code) => {
+        reportForwardedDbPool('pages', null);
         if (!ready) return reject(new Error(`the pages thread exited (${code}) before it was ready`));
         if (closing) return;
         // Pages answer 503 meanwhile; protocol endpoints are not affected.
