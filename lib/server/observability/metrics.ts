@@ -102,7 +102,7 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
   });
   new Gauge({
     name: 'gatehouse_db_pool_connections',
-    help: 'Database pool connections by state (total, idle, waiting = requests queued for a connection); PostgreSQL only',
+    help: 'Database pool connections of the instance by state (total, idle, waiting = requests queued for a connection); PostgreSQL only',
     labelNames: ['state'] as const,
     registers: [registry],
     collect() {
@@ -116,7 +116,7 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
   });
   new Gauge({
     name: 'gatehouse_db_pool_max_connections',
-    help: 'Configured maximum size of the database pool; PostgreSQL only',
+    help: 'Configured maximum size of the database pools of the instance, added up; PostgreSQL only',
     registers: [registry],
     collect() {
       this.reset();
