@@ -11,19 +11,20 @@
 // writers. Past RESTART_FRAMES the worker asks for a RESTART checkpoint, which
 // holds off writers (not readers) while it copies the last frames and syncs,
 // and is tried without waiting so that it slips in between two write batches.
-// Writers meet it as SQLITE_BUSY and retry (sqlite-hot-paths.ts). It rewinds
-// the WAL about once a second at 3,000 token writes a second, where the
-// backstop stalled the request thread's event loop three times as often.
+// Writers meet it as SQLITE_BUSY and retry (sqlite-hot-paths.ts) for the
+// ~20 ms it takes. It rewinds the WAL about once a second at 3,500 token
+// writes a second, where the inline backstop stopped the whole request thread
+// for 30–40 ms three times a second.
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import type { Db } from './client.ts';
 import { sqliteFileOf } from './url.ts';
 
 const INTERVAL_MS = 200;
-/** Rewind the WAL once it holds this many frames (~80 MB at 4 KiB pages). */
-const RESTART_FRAMES = 20_000;
-/** The request connection still checkpoints past this many WAL pages (~200 MB). */
-const BACKSTOP_PAGES = 50_000;
+/** Rewind the WAL once it holds this many frames (~160 MB at 4 KiB pages). */
+const RESTART_FRAMES = 40_000;
+/** The request connection still checkpoints past this many WAL pages (~400 MB). */
+const BACKSTOP_PAGES = 100_000;
 
 // An eval'd worker is a CommonJS script: no loader needed for TypeScript.
 const WORKER_SOURCE = `
