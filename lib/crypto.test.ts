@@ -1,11 +1,22 @@
 import { describe, expect, it } from 'vitest';
-import { deriveKey, hashToken, randomToken, safeEqual, seal, unseal } from './crypto.ts';
+import { deriveKey, hashToken, pooledRandomBytes, randomToken, safeEqual, seal, unseal } from './crypto.ts';
 
 describe('crypto', () => {
   it('makes prefixed tokens with 256 bits of randomness', () => {
     const token = randomToken('gh_rt_');
     expect(token).toMatch(/^gh_rt_[A-Za-z0-9_-]{43}$/);
     expect(randomToken()).not.toBe(randomToken());
+  });
+
+  it('hands out pooled random bytes once each, across pool refills, as copies that stay put', () => {
+    const kept = pooledRandomBytes(32);
+    const snapshot = Buffer.from(kept);
+    const seen = new Set<string>();
+    for (let i = 0; i < 20_000; i++) seen.add(pooledRandomBytes(i % 2 ? 32 : 12).toString('hex'));
+    expect(seen.size).toBe(20_000);
+    expect(kept.equals(snapshot)).toBe(true);
+    const tokens = new Set(Array.from({ length: 5_000 }, () => randomToken()));
+    expect(tokens.size).toBe(5_000);
   });
 
   it('hashes deterministically and never returns the token', () => {

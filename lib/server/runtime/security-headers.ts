@@ -1,20 +1,11 @@
 // Security headers on every response (SPEC §6). Scripts run only with the
 // per-request nonce (Next.js reads it from the request's CSP header and puts it
 // on its own scripts); nothing may frame Gatehouse.
-import { randomBytes } from 'node:crypto';
+import { pooledRandomBytes } from '../../crypto.ts';
 
-// Nonces are cut from a pool of CSPRNG output: one randomBytes call per 256
-// requests instead of one per request.
-let pool = Buffer.alloc(0);
-let offset = 0;
-
+/** 128 bits, for one response's CSP nonce. */
 export function newNonce(): string {
-  if (offset + 16 > pool.length) {
-    pool = randomBytes(4096);
-    offset = 0;
-  }
-  offset += 16;
-  return pool.toString('base64', offset - 16, offset);
+  return pooledRandomBytes(16).toString('base64');
 }
 
 export function contentSecurityPolicy(nonce: string, opts: { dev?: boolean } = {}): string {
