@@ -37,7 +37,7 @@ test('staged rotation: a published key is in the JWKS but signs nothing until it
   await pending.getByRole('button', { name: 'Confirm make signer' }).click();
   await expect(page.getByRole('status').filter({ hasText: 'Now signing with' })).toBeVisible();
   // The publish message ("does not sign yet") no longer holds, so it is gone.
-  await expect(page.getByRole('status').filter({ hasText: 'Published' })).toHaveCount(0);
+  await expect(page.getByRole('status').filter({ hasText: 'It does not sign yet' })).toHaveCount(0);
   await expect(page.locator(`[data-testid="key-row"][data-kid="${newKid}"]`)).toHaveAttribute('data-status', 'active');
   const retiring = page.locator(`[data-testid="key-row"][data-kid="${oldKid}"]`);
   await expect(retiring).toHaveAttribute('data-status', 'retiring');
