@@ -24,10 +24,8 @@ export function RotationActions({ hasPending }: { hasPending: boolean }) {
     setLatest(rotated);
     setConfirming(false);
   }, [rotated]);
-  // "Published, does not sign yet" ends when that key is made the signer or discarded.
-  useEffect(() => {
-    if (!hasPending) setLatest((shown) => (shown && shown === published ? null : shown));
-  }, [hasPending, published]);
+  // "Published, does not sign yet" no longer holds once that key signs or is discarded.
+  const shown = latest === published && !hasPending ? null : latest;
   return (
     <div className="flex flex-wrap items-start gap-3">
       <form action={publish}>
@@ -42,7 +40,7 @@ export function RotationActions({ hasPending }: { hasPending: boolean }) {
       ) : (
         <button type="button" onClick={() => setConfirming(true)} className={secondary}>Rotate immediately…</button>
       )}
-      <Result result={latest} />
+      <Result result={shown} />
     </div>
   );
 }

@@ -30,7 +30,8 @@ const BACKSTOP_PAGES = 100_000;
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.driver);
-const db = new Database(workerData.file, { timeout: 5000 });
+const BUSY_TIMEOUT_MS = 5000;
+const db = new Database(workerData.file, { timeout: BUSY_TIMEOUT_MS });
 const pause = new Int32Array(new SharedArrayBuffer(4));
 function restart() {
   db.pragma('busy_timeout = 0');
@@ -40,7 +41,7 @@ function restart() {
       Atomics.wait(pause, 0, 0, 1);
     }
   } finally {
-    db.pragma('busy_timeout = 5000');
+    db.pragma('busy_timeout = ' + BUSY_TIMEOUT_MS);
   }
 }
 const timer = setInterval(() => {
