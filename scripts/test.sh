@@ -22,8 +22,11 @@ if [ -n "$missing" ]; then
   fi
 fi
 
-step "prisma clients and schema agreement"
-node scripts/prisma-generate.mjs
+# The committed PostgreSQL schema is checked before anything could rewrite it,
+# and the clients are generated from the schemas as committed.
+step "schema agreement and prisma clients"
+node scripts/prisma-generate.mjs --check
+node scripts/prisma-generate.mjs --clients
 
 step "type check"
 npx tsc --noEmit -p .

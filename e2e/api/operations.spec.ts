@@ -1,5 +1,6 @@
 // Health, readiness and the security headers every page carries (SPEC §6, §7).
-import { expect, test } from '@playwright/test';
+import { expect, test, type APIResponse } from '@playwright/test';
+import { API_REDIRECT_URI, anonymousApi, authorizePath, consentTicket, pkcePair, registerClient, signedInApi, uniqueEmail } from '../fixtures/oauth';
 
 test('/healthz says the process is up', async ({ request }) => {
   const res = await request.get('/healthz');
@@ -13,22 +14,41 @@ test('/readyz checks the database and the migrations', async ({ request }) => {
   expect(await res.json()).toMatchObject({ status: 'ready', checks: { database: { ok: true }, migrations: { ok: true } } });
 });
 
-test('pages carry a nonce-based CSP that forbids framing', async ({ request }) => {
-  const res = await request.get('/');
+/** A page's own headers: a nonce-based CSP that forbids framing, every script carrying the nonce. */
+async function expectPageSecurityHeaders(res: APIResponse): Promise<void> {
   const headers = res.headers();
   const csp = headers['content-security-policy'];
   expect(csp).toMatch(/script-src 'self' 'nonce-[A-Za-z0-9+/=]+' 'strict-dynamic'/);
   expect(csp).not.toContain("'unsafe-inline' 'nonce");
   expect(csp).toContain("frame-ancestors 'none'");
+  expect(csp).toContain("object-src 'none'");
+  expect(csp).toContain("base-uri 'none'");
   expect(headers['x-frame-options']).toBe('DENY');
   expect(headers['x-content-type-options']).toBe('nosniff');
   expect(headers['referrer-policy']).toBe('no-referrer');
+  expect(headers['cross-origin-opener-policy']).toBe('same-origin');
   // Every script Next.js renders carries this request's nonce.
   const nonce = /'nonce-([^']+)'/.exec(csp)![1];
   const html = await res.text();
   const scripts = [...html.matchAll(/<script\b[^>]*>/g)].map((m) => m[0]);
   expect(scripts.length).toBeGreaterThan(0);
   for (const tag of scripts) expect(tag).toContain(`nonce="${nonce}"`);
+}
+
+test('pages carry a nonce-based CSP that forbids framing', async ({ request }) => {
+  await expectPageSecurityHeaders(await request.get('/'));
+});
+
+test('the consent page carries the same headers, and is never stored', async () => {
+  const client = await registerClient(await anonymousApi());
+  const api = await signedInApi(uniqueEmail('consenting'));
+  const res = await api.get(authorizePath({ response_type: 'code', client_id: client.client_id, redirect_uri: API_REDIRECT_URI, code_challenge: pkcePair().challenge, code_challenge_method: 'S256' }), { maxRedirects: 0 });
+  expect(res.status()).toBe(200);
+  // The page Next.js rendered, with the form's sealed ticket in it.
+  expect(consentTicket(await res.text())).toBeTruthy();
+  await expectPageSecurityHeaders(res);
+  expect(res.headers()['cache-control']).toContain('no-store');
+  await api.dispose();
 });
 
 test('machine-to-machine endpoints carry a policy that allows nothing and forbids framing', async ({ request }) => {

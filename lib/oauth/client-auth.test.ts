@@ -124,7 +124,9 @@ describe('failures', () => {
   // A 401 MUST carry WWW-Authenticate (RFC 9110 §15.5.2), whatever method failed.
   it('a 401 for a client_secret_post failure carries a WWW-Authenticate challenge', async () => {
     const error = await refusal(authenticateClient(ctx, input(null, { client_id: confidential.clientId, client_secret: 'wrong' })));
-    expect(error.status === 401 ? error.headers['WWW-Authenticate'] : 'not a 401').toBeTruthy();
+    expect(error.code).toBe('invalid_client');
+    expect(error.status).toBe(401);
+    expect(error.headers['WWW-Authenticate']).toBe('Basic realm="gatehouse"');
   });
 
   it('no credentials at all is invalid_client with a challenge', async () => {

@@ -6,7 +6,8 @@
 //    model through the generated client, enforces every unique constraint,
 //    has every column default, and cascades / restricts deletes as declared.
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -87,6 +88,25 @@ describe('the schemas and migrations agree (static)', () => {
     });
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
+  });
+
+  it('the check fails when the committed PostgreSQL schema differs from prisma/schema.prisma by one line', () => {
+    // Guards the check itself, on a scratch copy of the script and both schemas.
+    const scratch = mkdtempSync(path.join(tmpdir(), 'gatehouse-schemas-'));
+    try {
+      for (const file of ['scripts/prisma-generate.mjs', 'prisma/schema.prisma', 'prisma/postgresql/schema.prisma']) {
+        mkdirSync(path.dirname(path.join(scratch, file)), { recursive: true });
+        copyFileSync(path.join(root, file), path.join(scratch, file));
+      }
+      const stale = path.join(scratch, 'prisma/postgresql/schema.prisma');
+      writeFileSync(stale, readFileSync(stale, 'utf8').replace(/^  email {7}String {4}@unique$/m, '  email       String'));
+      expect(readFileSync(stale, 'utf8')).not.toBe(readFileSync(path.join(root, 'prisma/postgresql/schema.prisma'), 'utf8'));
+      const run = spawnSync(process.execPath, [path.join(scratch, 'scripts/prisma-generate.mjs'), '--check'], { cwd: scratch, encoding: 'utf8' });
+      expect(run.stderr).toContain('prisma/postgresql/schema.prisma is out of date');
+      expect(run.status).toBe(1);
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
   });
 
   it('the schema reader understood the schema', () => {

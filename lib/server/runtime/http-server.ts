@@ -12,6 +12,7 @@ import { ENDPOINTS } from '../../oauth/metadata.ts';
 import { handleAuthorizeGet } from '../http/authorize.ts';
 import { handleProtocolRequest } from '../http/protocol-routes.ts';
 import { NO_STORE, failRequest, sendHtmlPage, sendJson } from '../http/respond.ts';
+import { isSameOriginPost } from '../http/same-origin.ts';
 import { stampClientAddress } from './client-address.ts';
 import { applyEdgeIdentity } from './edge-identity.ts';
 import { checkReadiness } from './health.ts';
@@ -88,6 +89,12 @@ export async function startHttpServer(ctx: AppContext, opts: { dev?: boolean; ho
       if (await handleAuthorizeGet(req, res, ctx, url)) return;
     } else if (await handleProtocolRequest(req, res, ctx, url, 'browser')) {
       return;
+    }
+    // Server actions are POSTed to their page's path. Next.js refuses one from
+    // another origin itself, but as a 500 with an error logged: refuse it as
+    // Gatehouse's own forms do.
+    if (req.method === 'POST' && !pathname.startsWith('/api/') && !isSameOriginPost(req, ctx.config.issuer)) {
+      return sendHtmlPage(res, 403, 'Request refused', 'This request did not come from Gatehouse’s own pages.');
     }
     // Next.js takes the nonce for its own scripts from the request's CSP header.
     req.headers['content-security-policy'] = headers['Content-Security-Policy'];
