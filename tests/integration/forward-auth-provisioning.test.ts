@@ -94,6 +94,31 @@ describe.each(providers)('forward-auth provisioning on %s', (provider: Provider)
     expect(await db.prisma.auditEvent.count({ where: { action: 'user.provisioned', targetId: first.user.id } })).toBe(1);
   });
 
+  it('provisions a bare username from the email header through GATEHOUSE_USERNAME_EMAIL_DOMAIN (Cognito pools without an email attribute)', async () => {
+    const db = await freshDb();
+    const settings: ForwardAuthSettings = {
+      enabled: true,
+      proxySecret: 'edge-secret-0123456789',
+      headers: { email: 'x-auth-request-email', user: 'x-auth-request-user', groups: 'x-auth-request-groups' },
+      usernameEmailDomain: 'corp.example',
+      bypassPaths: [],
+    };
+    const headers: Record<string, string> = {
+      'x-gatehouse-proxy-secret': 'edge-secret-0123456789',
+      'x-auth-request-email': 'dana',
+      'x-auth-request-user': '5f1c3a8e-7d2b-4c55-9a61-0e8f2d9b1c44',
+    };
+    const read = readForwardedIdentity('/account', (name) => headers[name], settings);
+    if (read.kind !== 'identity') throw new Error(`no identity: ${read.reason}`);
+    const first = ok(await signInExternalUser(db, read.identity, NO_ADMINS));
+    expect(first).toMatchObject({ created: true, user: { email: 'dana@corp.example', username: 'dana', createdVia: 'forward_auth' } });
+    // The same person through the user header alone is the same user.
+    const again = readForwardedIdentity('/', (name) => ({ ...headers, 'x-auth-request-email': undefined, 'x-auth-request-user': 'dana' })[name], settings);
+    if (again.kind !== 'identity') throw new Error(`no identity: ${again.reason}`);
+    expect(ok(await signInExternalUser(db, again.identity, NO_ADMINS))).toMatchObject({ created: false, user: { id: first.user.id } });
+    expect(await db.prisma.user.count()).toBe(1);
+  });
+
   it('promotes to admin by email and by group, and never demotes', async () => {
     const db = await freshDb();
     const policy = { adminEmails: ['boss@example.com'], adminGroups: ['gatehouse-admins'] };
