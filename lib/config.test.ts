@@ -80,6 +80,15 @@ describe('parseConfig (SPEC §2)', () => {
     expect(config.adminGroups).toEqual(['admins']);
   });
 
+  it('reads a bypass list with nothing in it (",,,", " , ") as unset: the default bypass paths, never none', () => {
+    const defaults = parse({}).forwardAuth.bypassPaths;
+    expect(defaults).toEqual(['/local-login', '/signed-out', '/healthz', '/readyz', '/.well-known']);
+    for (const value of ['', ' ', ',,,', ' , , ', '\t,']) {
+      expect(parse({ GATEHOUSE_BYPASS_PATHS: value }).forwardAuth.bypassPaths).toEqual(defaults);
+    }
+    expect(parse({ GATEHOUSE_BYPASS_PATHS: ',/signed-out,' }).forwardAuth.bypassPaths).toEqual(['/signed-out']);
+  });
+
   it('treats empty values as unset', () => {
     expect(parse({ GATEHOUSE_ISSUER: '', PORT: '' }).issuer).toBe('http://localhost:3000');
   });

@@ -95,14 +95,18 @@ const headerList = z.string().transform((value, ctx) => {
   return { email: names[0], user: names[1], groups: names[2] };
 });
 
-const pathList = z.string().transform((value, ctx) => {
+const DEFAULT_BYPASS_PATHS = ['/local-login', '/signed-out', '/healthz', '/readyz', '/.well-known'];
+
+// A list with nothing in it (",,,", " ") is an unset value like "", not "bypass
+// nothing": the edge never authenticates these paths, so they must stay bypassed.
+const bypassPathList = z.string().transform((value, ctx) => {
   const paths = parseList(value);
   const bad = paths.find((p) => !p.startsWith('/'));
   if (bad) {
     ctx.addIssue({ code: 'custom', message: `"${bad}" must start with "/"` });
     return z.NEVER;
   }
-  return paths;
+  return paths.length > 0 ? paths : [...DEFAULT_BYPASS_PATHS];
 });
 
 const domain = z.string().regex(/^[a-z0-9.-]+\.[a-z]{2,}$/i, 'must be a domain name such as example.com');
@@ -120,7 +124,7 @@ const schema = z.object({
     'X-Auth-Request-Email,X-Auth-Request-User,X-Auth-Request-Groups',
   ),
   GATEHOUSE_USERNAME_EMAIL_DOMAIN: domain.optional(),
-  GATEHOUSE_BYPASS_PATHS: pathList.prefault('/local-login,/signed-out,/healthz,/readyz,/.well-known'),
+  GATEHOUSE_BYPASS_PATHS: bypassPathList.prefault(DEFAULT_BYPASS_PATHS.join(',')),
   GATEHOUSE_ADMIN_EMAILS: z.string().optional().transform((v) => parseList(v).map((e) => e.toLowerCase())),
   GATEHOUSE_ADMIN_GROUPS: z.string().optional().transform(parseList),
   GATEHOUSE_LOCAL_LOGIN: bool.default(true),

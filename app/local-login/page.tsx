@@ -1,27 +1,21 @@
 import type { Metadata } from 'next';
 import { notFound } from 'next/navigation';
+import { safeReturnTarget } from '@/lib/identity/return-target';
 import { getAppContext } from '@/lib/server/context';
+import { firstValues, type TSearchParams } from '@/lib/search-params';
 import { LocalLoginForm, SingleSignOnButton } from './page-client';
 
 export const metadata: Metadata = { title: 'Sign in' };
-
-type SearchParams = Promise<Record<string, string | string[] | undefined>>;
-
-/** A callback inside Gatehouse only: sign-in never sends anyone elsewhere. */
-function safeCallback(value: string | string[] | undefined): string {
-  const v = Array.isArray(value) ? value[0] : value;
-  return v && v.startsWith('/') && !v.startsWith('//') ? v : '/';
-}
 
 /**
  * Where next-auth sends people to sign in: direct OIDC sign-in (when there is no
  * oauth2-proxy) and the break-glass local login, whichever are configured.
  */
-export default async function LocalLoginPage({ searchParams }: { searchParams: SearchParams }) {
+export default async function LocalLoginPage({ searchParams }: { searchParams: TSearchParams }) {
   const { config } = getAppContext();
   if (!config.localLogin && !config.oidc) notFound();
-  const params = await searchParams;
-  const callbackUrl = safeCallback(params.callbackUrl);
+  // Back to a page of Gatehouse only: sign-in never sends anyone elsewhere.
+  const callbackUrl = safeReturnTarget(firstValues(await searchParams).callbackUrl, new URL(config.issuer).origin);
   return (
     <div className="mx-auto max-w-sm">
       {config.oidc ? (

@@ -89,6 +89,13 @@ test('a bare username gets the configured email domain', async () => {
   expect(((await res.json()) as Me).user).toMatchObject({ email: `${username}@corp.example`, username });
 });
 
+test('a bare username in the email header, as from a Cognito pool without an email attribute, gets the configured email domain', async () => {
+  const client = await freshClient();
+  const username = `fay${Date.now().toString(36)}`;
+  const res = await client.get('/api/me', { headers: { ...edgeHeaders(username), 'X-Auth-Request-User': 'a1b2c3d4-sub' } });
+  expect(((await res.json()) as Me).user).toMatchObject({ email: `${username}@corp.example`, username });
+});
+
 test('a username clash is refused with a clear message and audited', async () => {
   const local = `erin${Date.now().toString(36)}`;
   await (await freshClient()).get('/api/me', { headers: edgeHeaders(`${local}@example.com`) });

@@ -53,3 +53,29 @@ test('GET /sign-out only asks', async () => {
   expect(await res.text()).toContain('Sign out of Gatehouse?');
   expect(((await (await client.get('/api/me')).json()) as { user: unknown }).user).not.toBeNull();
 });
+
+test('next-auth’s own /api/auth/signout leads to the three-layer sign-out, never to a sign-out of the app session alone', async () => {
+  const email = `nextauth.${Date.now()}@example.com`;
+  const { client } = await signedInClient(email);
+  const { csrfToken } = (await (await client.get('/api/auth/csrf')).json()) as { csrfToken: string };
+  const attempts = [
+    () => client.get('/api/auth/signout'),
+    () => client.get('/api/auth/signout?callbackUrl=https://evil.example/'),
+    () => client.post('/api/auth/signout', { form: { csrfToken, callbackUrl: '/', json: 'true' }, headers: { Origin: E2E_BASE_URL } }),
+  ];
+  for (const attempt of attempts) {
+    const res = await attempt();
+    expect(res.status()).toBe(303);
+    expect(res.headers().location).toBe('/sign-out');
+    // The session is not cleared on its own: the edge would sign the user straight back in.
+    expect(res.headers()['set-cookie'] ?? '').not.toMatch(/gatehouse\.session=;/);
+    expect(((await (await client.get('/api/me')).json()) as { user: { email: string } }).user.email).toBe(email);
+  }
+  // Where it leads: the sign-out page, whose form walks the whole chain.
+  const page = await (await client.get('/sign-out')).text();
+  const csrf = /name="csrf" value="([^"]+)"/.exec(page)![1];
+  const res = await client.post('/sign-out', { form: { csrf }, headers: { Origin: E2E_BASE_URL } });
+  const location = new URL(res.headers().location);
+  expect(location.origin + location.pathname).toBe('https://gate.example.com/oauth2/sign_out');
+  expect(new URL(location.searchParams.get('rd')!).origin).toBe('https://login.example.com');
+});

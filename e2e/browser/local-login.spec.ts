@@ -42,3 +42,30 @@ test('five wrong passwords lock the account, even against the right one', async 
   await page.getByRole('button', { name: 'Sign in' }).click();
   await expect(page.getByTestId('login-error')).toContainText('Too many failed attempts');
 });
+
+test('after sign-in, a callbackUrl that a browser reads as another host returns to Gatehouse instead', async ({ page, context, baseURL }) => {
+  const email = `returning.${Date.now()}@example.com`;
+  const password = 'a third long password 7';
+  expect(runCli(['admin', 'create', '--email', email, '--password-stdin'], password).status).toBe(0);
+  // Nothing leaves the machine: any request to a non-loopback host is noted and aborted.
+  const offLoopback: string[] = [];
+  await context.route(
+    (url) => !['localhost', '127.0.0.1', '[::1]'].includes(url.hostname),
+    (route) => {
+      offLoopback.push(route.request().url());
+      return route.abort('blockedbyclient');
+    },
+  );
+  const gatehouse = new URL(baseURL!).origin;
+
+  // `/%5Cevil.example` arrives as `/\evil.example`, which browsers read as //evil.example.
+  for (const callbackUrl of ['/%5Cevil.example', '/%09/evil.example', '/%5C%5Cevil.example/x']) {
+    await page.goto(`/local-login?callbackUrl=${callbackUrl}`);
+    await page.getByLabel('Email').fill(email);
+    await page.getByLabel('Password').fill(password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect(page).toHaveURL(`${gatehouse}/`);
+    expect(offLoopback).toEqual([]);
+    await expect(page.getByTestId('signed-in-as')).toHaveText(email);
+  }
+});

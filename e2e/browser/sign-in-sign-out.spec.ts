@@ -133,6 +133,32 @@ test('sign out ends on /signed-out, and all three sessions are gone', async ({ p
   await shot(page, '2-signed-in-again');
 });
 
+test('next-auth’s own /api/auth/signout goes down the same three layers, not straight back in', async ({ page, context, edge }) => {
+  const leaver = unique('nextauth.leaver');
+  await signInThroughEdge(page, edge, leaver);
+  const cognito = edge.cognito();
+  const [logins, logouts, proxySignOuts] = [cognito.loginCount(), cognito.logoutCount(), edge.oauth2Proxy().signOutCount()];
+
+  // A public path at the edge (nginx passes /api/auth/* without auth_request): it asks on Gatehouse's own page.
+  await page.goto(`${edge.origin}/api/auth/signout`);
+  await expect(page).toHaveURL(`${edge.origin}/sign-out`);
+  await expect(page.getByRole('heading', { name: 'Sign out of Gatehouse?' })).toBeVisible();
+  await shot(page, '5-nextauth-signout');
+  await page.getByRole('main').getByRole('button', { name: 'Sign out' }).click();
+
+  await expect(page).toHaveURL(`${edge.origin}/signed-out`);
+  expect(edge.oauth2Proxy().signOutCount()).toBe(proxySignOuts + 1);
+  expect(cognito.logoutCount()).toBe(logouts + 1);
+  expect(cognito.activeSessionCount(leaver)).toBe(0);
+  const appCookies = await cookieNames(context, edge.origin);
+  expect(appCookies).not.toContain('gatehouse.session');
+  expect(appCookies).not.toContain('_oauth2_proxy');
+  // Opening Gatehouse again needs a fresh login at Cognito.
+  await page.goto(`${edge.origin}/`);
+  await expectCognitoLoginForm(page, edge);
+  expect(cognito.loginCount()).toBe(logins);
+});
+
 test('a request made while the sign-out chain runs does not sign the user back in', async ({ page, context, edge }) => {
   await signInThroughEdge(page, edge, unique('racer'));
   await page.waitForLoadState('networkidle');

@@ -49,6 +49,17 @@ describe('readForwardedIdentity', () => {
     });
   });
 
+  it('maps a bare username in the email header through the domain, as from a Cognito pool without an email attribute', () => {
+    const h = withSecret({ 'x-auth-request-email': 'Carol.Jones', 'x-auth-request-user': '0b9e6c1a-sub' });
+    expect(readForwardedIdentity('/', h, { ...settings, usernameEmailDomain: 'corp.example' })).toEqual({
+      kind: 'identity',
+      identity: { email: 'carol.jones@corp.example', username: 'carol.jones', groups: [] },
+    });
+    expect(readForwardedIdentity('/', h, settings)).toMatchObject({ reason: 'invalid_identity', detail: 'bare username without GATEHOUSE_USERNAME_EMAIL_DOMAIN' });
+    const odd = withSecret({ 'x-auth-request-email': 'carol jones' });
+    expect(readForwardedIdentity('/', odd, { ...settings, usernameEmailDomain: 'corp.example' })).toMatchObject({ reason: 'invalid_identity' });
+  });
+
   it('rejects values that are not email addresses', () => {
     for (const bad of ['not-an-email', 'a@b', '<script>@x.com', 'a b@example.com']) {
       expect(readForwardedIdentity('/', withSecret({ 'x-auth-request-email': bad }), settings)).toMatchObject({ reason: 'invalid_identity' });

@@ -57,19 +57,19 @@ export function readForwardedIdentity(
     .map((g) => g.trim())
     .filter(Boolean);
 
-  let email: string | undefined;
-  if (emailHeader) {
-    email = emailHeader;
-  } else if (userHeader) {
-    if (userHeader.includes('@')) email = userHeader;
-    else if (settings.usernameEmailDomain) {
-      if (!USERNAME.test(userHeader)) return { kind: 'ignored', reason: 'invalid_identity', detail: 'user header is not a valid username' };
-      email = `${userHeader}@${settings.usernameEmailDomain}`;
-    } else {
-      return { kind: 'ignored', reason: 'invalid_identity', detail: 'bare username without GATEHOUSE_USERNAME_EMAIL_DOMAIN' };
-    }
+  // The email header first, else the user header. Either may hold a bare
+  // username: a Cognito pool without an email attribute puts the username
+  // where the email would be. It is mapped through the configured domain.
+  const claimed = emailHeader || userHeader;
+  if (!claimed) return { kind: 'ignored', reason: 'no_identity' };
+  let email: string;
+  if (claimed.includes('@')) email = claimed;
+  else if (settings.usernameEmailDomain) {
+    if (!USERNAME.test(claimed)) return { kind: 'ignored', reason: 'invalid_identity', detail: 'the forwarded username is not a valid username' };
+    email = `${claimed}@${settings.usernameEmailDomain}`;
+  } else {
+    return { kind: 'ignored', reason: 'invalid_identity', detail: 'bare username without GATEHOUSE_USERNAME_EMAIL_DOMAIN' };
   }
-  if (!email) return { kind: 'ignored', reason: 'no_identity' };
   email = email.toLowerCase();
   if (email.length > 254 || !EMAIL.test(email)) {
     return { kind: 'ignored', reason: 'invalid_identity', detail: 'email header is not an email address' };

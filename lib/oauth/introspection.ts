@@ -1,7 +1,7 @@
 // POST /oauth/introspect — RFC 7662, for resource-server clients allowed to
 // introspect. Every kind of token answers with the same fields, and workspaces
-// and tools are resolved now, so a revocation, a team change or a disabled
-// client shows at once.
+// and tools are resolved now, so a revocation, a team change, a disabled
+// client or a disabled team owner shows at once.
 import { hashToken } from '../crypto.ts';
 import { verifyOwnAccessToken } from './access-token.ts';
 import { authenticateClient } from './client-auth.ts';
@@ -113,7 +113,8 @@ async function introspectPersonalToken(ctx: OAuthContext, token: string): Promis
 
 async function introspectTeamToken(ctx: OAuthContext, token: string): Promise<IntrospectionResponse> {
   const team = await ctx.store.findTeamByTokenHash(hashToken(token));
-  if (!team || !team.active) return INACTIVE;
+  // The team acts on its owner's authority: a disabled owner stops it (docs/users-and-teams.md).
+  if (!team || !team.active || team.ownerDisabled) return INACTIVE;
   const workspaces = await ctx.store.listTeamWorkspaces(team.teamId);
   await ctx.store.touchTeamToken(team.teamId, team.activeJti, ctx.now());
   return {

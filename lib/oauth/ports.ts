@@ -105,6 +105,8 @@ export type TeamTokenRecord = {
   ownerId: string;
   activeJti: string;
   active: boolean;
+  /** A disabled owner stops the team's token until they are enabled or ownership moves. */
+  ownerDisabled: boolean;
   /** null: every tool */
   tools: string[] | null;
   tokenIssuedAt: Date | null;

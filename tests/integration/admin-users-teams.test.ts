@@ -3,7 +3,7 @@
 // transaction and every kind of their tokens introspects inactive at once;
 // the last active admin stays one; a team token is issued, rotated (the old
 // one inactive at once) and revoked, and its introspection follows the team's
-// workspaces, members and status as they are now (SPEC §3, RFC 7662).
+// workspaces, members, status and owner as they are now (SPEC §3, RFC 7662).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient as createAdminClient } from '../../lib/server/clients/create-client.ts';
 import { listRecentAudit } from '../../lib/server/db/audit.ts';
@@ -220,6 +220,25 @@ describe.each(providers)('admin users and teams on %s', (provider) => {
     for (const action of ['team.created', 'team.token_issued', 'team.token_rotated', 'team.workspace_assigned', 'team.workspace_unassigned', 'team.member_added', 'team.member_removed', 'team.deactivated', 'team.reactivated', 'team.token_revoked', 'team.tools_changed']) {
       expect(actions).toContain(action);
     }
+  });
+
+  it('a team token stops working while the team’s owner is disabled', async () => {
+    const owner = await createUser(server);
+    const member = await createUser(server);
+    const { teamId } = await createTeam(server.db, admin, { name: unique('Owned '), ownerEmail: owner.email });
+    expect(await addMemberByEmail(server.db, admin, teamId!, member.email)).toMatchObject({ ok: true });
+    const { token } = await issueTeamToken(server.db, admin, teamId!);
+    expect(await introspect(token!)).toMatchObject({ active: true, token_kind: 'team_token' });
+
+    expect(await disableUserByAdmin(server.db, admin, owner.id)).toMatchObject({ ok: true });
+    expect(await introspect(token!)).toEqual({ active: false });
+    // Enabling the owner again, or handing the team to an enabled member, brings it back.
+    expect(await enableUserByAdmin(server.db, admin, owner.id)).toMatchObject({ ok: true });
+    expect(await introspect(token!)).toMatchObject({ active: true });
+    expect(await disableUserByAdmin(server.db, admin, owner.id)).toMatchObject({ ok: true });
+    expect(await introspect(token!)).toEqual({ active: false });
+    expect(await makeMemberOwner(server.db, admin, teamId!, member.id)).toMatchObject({ ok: true });
+    expect(await introspect(token!)).toMatchObject({ active: true, sub: `team:${teamId}` });
   });
 
   it('keeps the owner in the team; ownership moves only to a member', async () => {

@@ -17,6 +17,24 @@ const identity = (email: string, groups: string[] = []): ForwardedIdentity => ({
   groups,
 });
 
+const PROXY_SECRET = 'edge-secret-0123456789';
+
+const edgeSettings = (usernameEmailDomain: string | null): ForwardAuthSettings => ({
+  enabled: true,
+  proxySecret: PROXY_SECRET,
+  headers: { email: 'x-auth-request-email', user: 'x-auth-request-user', groups: 'x-auth-request-groups' },
+  usernameEmailDomain,
+  bypassPaths: [],
+});
+
+/** The identity the edge forwarded with these headers (and the proxy secret). */
+function forwarded(headers: Record<string, string>, settings: ForwardAuthSettings): ForwardedIdentity {
+  const all: Record<string, string> = { 'x-gatehouse-proxy-secret': PROXY_SECRET, ...headers };
+  const read = readForwardedIdentity('/account', (name) => all[name], settings);
+  if (read.kind !== 'identity') throw new Error(`no identity: ${read.reason}`);
+  return read.identity;
+}
+
 function ok(outcome: SignInOutcome) {
   if (!outcome.ok) throw new Error(`sign-in refused: ${outcome.reason}: ${outcome.message}`);
   return outcome;
@@ -62,27 +80,14 @@ describe.each(providers)('forward-auth provisioning on %s', (provider: Provider)
 
   it('provisions an identity once, with a lower-cased email', async () => {
     const db = await freshDb();
-    const settings: ForwardAuthSettings = {
-      enabled: true,
-      proxySecret: 'edge-secret-0123456789',
-      headers: { email: 'x-auth-request-email', user: 'x-auth-request-user', groups: 'x-auth-request-groups' },
-      usernameEmailDomain: null,
-      bypassPaths: [],
-    };
-    const headers: Record<string, string> = {
-      'x-gatehouse-proxy-secret': 'edge-secret-0123456789',
-      'x-auth-request-email': 'Alice.Smith@Example.COM',
-      'x-auth-request-groups': 'dev, ops',
-    };
-    const read = readForwardedIdentity('/account', (name) => headers[name], settings);
-    if (read.kind !== 'identity') throw new Error(`no identity: ${read.reason}`);
+    const alice = forwarded({ 'x-auth-request-email': 'Alice.Smith@Example.COM', 'x-auth-request-groups': 'dev, ops' }, edgeSettings(null));
 
-    const first = ok(await signInExternalUser(db, read.identity, NO_ADMINS));
+    const first = ok(await signInExternalUser(db, alice, NO_ADMINS));
     expect(first.created).toBe(true);
     expect(first.user).toMatchObject({ email: 'alice.smith@example.com', username: 'alice.smith', isAdmin: false, createdVia: 'forward_auth' });
     expect(first.user.lastLoginAt).toBeInstanceOf(Date);
 
-    const second = ok(await signInExternalUser(db, read.identity, NO_ADMINS));
+    const second = ok(await signInExternalUser(db, alice, NO_ADMINS));
     expect(second).toMatchObject({ created: false, user: { id: first.user.id } });
 
     // The same person with different casing (as another edge might send it) is the same user.
@@ -92,6 +97,18 @@ describe.each(providers)('forward-auth provisioning on %s', (provider: Provider)
     expect(await db.prisma.user.count()).toBe(1);
     expect((await db.prisma.user.findFirstOrThrow()).email).toBe('alice.smith@example.com');
     expect(await db.prisma.auditEvent.count({ where: { action: 'user.provisioned', targetId: first.user.id } })).toBe(1);
+  });
+
+  it('provisions a bare username from the email header through GATEHOUSE_USERNAME_EMAIL_DOMAIN (Cognito pools without an email attribute)', async () => {
+    const db = await freshDb();
+    const settings = edgeSettings('corp.example');
+    const dana = forwarded({ 'x-auth-request-email': 'dana', 'x-auth-request-user': '5f1c3a8e-7d2b-4c55-9a61-0e8f2d9b1c44' }, settings);
+    const first = ok(await signInExternalUser(db, dana, NO_ADMINS));
+    expect(first).toMatchObject({ created: true, user: { email: 'dana@corp.example', username: 'dana', createdVia: 'forward_auth' } });
+    // The same person through the user header alone is the same user.
+    const again = forwarded({ 'x-auth-request-user': 'dana' }, settings);
+    expect(ok(await signInExternalUser(db, again, NO_ADMINS))).toMatchObject({ created: false, user: { id: first.user.id } });
+    expect(await db.prisma.user.count()).toBe(1);
   });
 
   it('promotes to admin by email and by group, and never demotes', async () => {

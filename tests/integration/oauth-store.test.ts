@@ -702,9 +702,13 @@ describe.each(providers)('the OAuth store on %s', (provider) => {
         ownerId: owner.id,
         activeJti: expect.any(String),
         active: true,
+        ownerDisabled: false,
         tools: ['search', 'read'],
         tokenIssuedAt: at(4),
       });
+      await setUserDisabled(db, owner.id, true);
+      expect(await store.findTeamByTokenHash(hash)).toMatchObject({ teamId: team.id, ownerDisabled: true });
+      await setUserDisabled(db, owner.id, false);
 
       const allTools = unique('team-hash-');
       await createTeam(db, owner.id, { tokenHash: allTools, activeJti: unique('jti-'), tools: null, active: false });

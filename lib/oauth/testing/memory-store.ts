@@ -53,8 +53,8 @@ export class MemoryOAuthStore implements OAuthStore {
   /** By token hash. */
   readonly personalTokens = new Map<string, PersonalTokenRecord>();
   readonly personalTokenLastUsed = new Map<string, Date>();
-  /** By token hash. */
-  readonly teamTokens = new Map<string, TeamTokenRecord>();
+  /** By token hash; whether the owner is disabled comes from activeUsers. */
+  readonly teamTokens = new Map<string, Omit<TeamTokenRecord, 'ownerDisabled'>>();
   /** teamId → when its current token was last used. */
   readonly teamTokenLastUsed = new Map<string, Date>();
 
@@ -235,7 +235,7 @@ export class MemoryOAuthStore implements OAuthStore {
 
   async findTeamByTokenHash(tokenHash: string): Promise<TeamTokenRecord | null> {
     const row = this.teamTokens.get(tokenHash);
-    return row ? copy(row) : null;
+    return row ? { ...copy(row), ownerDisabled: !this.activeUsers.has(row.ownerId) } : null;
   }
 
   async touchTeamToken(teamId: string, jti: string, at: Date): Promise<void> {

@@ -7,6 +7,7 @@ import type { NextAuthOptions } from 'next-auth';
 import CredentialsProvider from 'next-auth/providers/credentials';
 import type { OAuthConfig } from 'next-auth/providers/oauth';
 import { usernameFromEmail } from '../../identity/forward-auth.ts';
+import { safeReturnTarget } from '../../identity/return-target.ts';
 import { getAppContext, type AppContext } from '../context.ts';
 import { CLIENT_ADDRESS_HEADER } from '../runtime/client-address.ts';
 import { signInExternalUser } from '../users/sign-in-external-user.ts';
@@ -92,10 +93,9 @@ export function authOptions(): NextAuthOptions {
       session({ session, token }) {
         return { ...session, user: { id: token.sub, email: token.email, name: token.name } };
       },
-      // Only relative callback URLs: sign-in never redirects off Gatehouse.
+      // The callbackUrl of every sign-in: somewhere on Gatehouse, else its start page.
       redirect({ url, baseUrl }) {
-        if (url.startsWith('/') && !url.startsWith('//')) return `${baseUrl}${url}`;
-        return url.startsWith(`${baseUrl}/`) ? url : baseUrl;
+        return `${baseUrl}${safeReturnTarget(url, baseUrl)}`;
       },
     },
   };

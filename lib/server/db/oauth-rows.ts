@@ -139,7 +139,7 @@ export function toPersonalToken(row: PersonalTokenRow): PersonalTokenRecord {
 }
 
 /** A team's token; null for a hash without a jti (a half-written rotation: no valid token). */
-export function toTeamToken(row: TeamRow): TeamTokenRecord | null {
+export function toTeamToken(row: TeamRow, ownerDisabled: boolean): TeamTokenRecord | null {
   if (row.activeJti === null) return null;
   return {
     teamId: row.id,
@@ -147,6 +147,7 @@ export function toTeamToken(row: TeamRow): TeamTokenRecord | null {
     ownerId: row.ownerId,
     activeJti: row.activeJti,
     active: row.active,
+    ownerDisabled,
     tools: row.tools === null ? null : parseList(row.tools, 'Team.tools'),
     tokenIssuedAt: row.tokenIssuedAt,
   };

@@ -293,8 +293,8 @@ function createPrismaOAuthStore(db: Db): OAuthStore {
     },
 
     async findTeamByTokenHash(tokenHash): Promise<TeamTokenRecord | null> {
-      const row = await prisma.team.findUnique({ where: { tokenHash } });
-      return row && toTeamToken(row);
+      const row = await prisma.team.findUnique({ where: { tokenHash }, include: { owner: { select: { disabled: true } } } });
+      return row && toTeamToken(row, row.owner.disabled);
     },
 
     async touchTeamToken(teamId, jti, at) {

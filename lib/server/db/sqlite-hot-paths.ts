@@ -124,7 +124,7 @@ function prepare(connection: BetterSqlite3.Database) {
     activeUserWorkspaces: sql(`SELECT (SELECT json_group_array("key") FROM (${userWorkspaceKeys('u."id"')})) FROM "User" u WHERE u."id" = ? AND u."disabled" = 0`).pluck(),
     personalByHash: sql('SELECT * FROM "PersonalToken" WHERE "tokenHash" = ?'),
     touchPersonal: sql('UPDATE "PersonalToken" SET "lastUsedAt" = ? WHERE "id" = ? AND ("lastUsedAt" IS NULL OR "lastUsedAt" < ?)'),
-    teamByTokenHash: sql('SELECT * FROM "Team" WHERE "tokenHash" = ?'),
+    teamByTokenHash: sql('SELECT t.*, u."disabled" AS "ownerDisabled" FROM "Team" t JOIN "User" u ON u."id" = t."ownerId" WHERE t."tokenHash" = ?'),
     insertAudit: sql(
       'INSERT INTO "AuditEvent" ("id", "at", "actorType", "actorId", "actorLabel", "action", "targetType", "targetId", "ip", "userAgent", "details") VALUES (@id, @at, @actorType, @actorId, @actorLabel, @action, @targetType, @targetId, @ip, @userAgent, @details)',
     ),
@@ -361,8 +361,8 @@ export function sqliteHotPaths(db: Db): Partial<OAuthStore> | null {
     }),
     touchPersonalToken: touch('touchPersonal'),
     findTeamByTokenHash: (tokenHash) => run((s) => {
-      const row = typed<TeamRow>(s.teamByTokenHash.get(tokenHash) as Raw | undefined, ['tokenIssuedAt', 'tokenLastUsedAt', 'createdAt', 'updatedAt'], ['active']);
-      return row && toTeamToken(row);
+      const row = typed<TeamRow & { ownerDisabled: boolean }>(s.teamByTokenHash.get(tokenHash) as Raw | undefined, ['tokenIssuedAt', 'tokenLastUsedAt', 'createdAt', 'updatedAt'], ['active', 'ownerDisabled']);
+      return row && toTeamToken(row, row.ownerDisabled);
     }),
     recordSecurityEvent: (event) => write((s) => insertSecurityEvent(s, event)),
     touchTeamToken: (teamId, jti, at) => write((s) => {

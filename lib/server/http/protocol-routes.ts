@@ -16,7 +16,7 @@ import { countRateLimitHit } from '../observability/hooks.ts';
 import { getRedis } from '../runtime/redis.ts';
 import { createMemoryRateLimiter, createRedisRateLimiter, type RateLimiter } from './rate-limit.ts';
 import { handleRegistration } from './registration.ts';
-import { handleSignOut } from './sign-out.ts';
+import { handleSignOut, redirectToSignOutPage } from './sign-out.ts';
 import { CORS, NO_STORE, methodNotAllowed, sendEmpty, sendHtmlPage, sendJson, sendJsonText, sendOAuthError } from './respond.ts';
 import type { ScopeDefinition } from '../../oauth/ports.ts';
 
@@ -156,6 +156,7 @@ function routes(app: AppContext): Map<string, Route> {
   table.set(ENDPOINTS.registration, { methods: { POST: handleRegistration }, cors: true, limit: { perIp: 30, windowSeconds: 60 } });
   table.set(ENDPOINTS.authorization, { methods: { POST: authorizeByPost }, cors: false, next: ['GET', 'HEAD'], browser: true });
   table.set('/sign-out', { methods: { POST: handleSignOut }, cors: false, next: ['GET', 'HEAD'], browser: true });
+  table.set('/api/auth/signout', { methods: { GET: redirectToSignOutPage, POST: redirectToSignOutPage }, cors: false, browser: true });
   table.set(`${ENDPOINTS.authorization}/decision`, { methods: { POST: handleConsentDecision }, cors: false, limit: { perIp: 120, windowSeconds: 60 }, browser: true });
   return table;
 }

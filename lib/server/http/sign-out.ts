@@ -1,6 +1,7 @@
 // POST /sign-out — SPEC §5: clear the app session first (always, even if the
 // audit write fails), then send the browser down the configured chain:
 // oauth2-proxy's sign-out → the identity provider's logout → the landing page.
+// next-auth's /api/auth/signout leads there too.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { signOutRedirect } from '../../identity/sign-out.ts';
 import { isValidCsrfToken } from '../auth/csrf.ts';
@@ -24,6 +25,16 @@ function signingOutMarker(app: AppContext): string[] {
   const landing = new URL(app.config.signOut.landingUrl);
   if (landing.origin !== new URL(app.config.issuer).origin) return [];
   return [serializeMarkerCookie(app.config.issuer, SIGNING_OUT_MAX_AGE_SECONDS)];
+}
+
+/**
+ * next-auth's own /api/auth/signout would clear the app session alone, and the
+ * edge would sign the user straight back in: GET and POST both go to the
+ * sign-out page, whose form runs the whole chain. Nothing is cleared here, so a
+ * link or a cross-site form can't sign anyone out.
+ */
+export async function redirectToSignOutPage(_req: IncomingMessage, res: ServerResponse): Promise<void> {
+  sendEmpty(res, 303, { Location: '/sign-out', ...NO_STORE });
 }
 
 export async function handleSignOut(req: IncomingMessage, res: ServerResponse, app: AppContext): Promise<void> {
