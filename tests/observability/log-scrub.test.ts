@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runWithRequestContext } from '../../lib/server/observability/request-context.ts';
 import { REDACTED, addSensitiveValues, scrubSecrets, scrubValue } from '../../lib/server/observability/scrub.ts';
-import { createLogger, log, setLogger } from '../../lib/server/runtime/logger.ts';
+import { createLogger, errorSummary, log, setLogger } from '../../lib/server/runtime/logger.ts';
 
 const b64 = (n = 32) => randomBytes(n).toString('base64url');
 const jwt = () => `eyJ${b64(12)}.${b64(40)}.${b64(64)}`;
@@ -153,5 +153,15 @@ describe('log()', () => {
     log('info', 'real', { msg: 'fake', level: 'error', time: 'never' });
     expect(lines[0].line).toMatchObject({ msg: 'real', level: 'info' });
     expect(lines[0].line.time).not.toBe('never');
+  });
+});
+
+describe('errorSummary', () => {
+  it('keeps the first line that says something, so a driver error that starts with a newline is not logged as ""', () => {
+    const prismaLike = new Error('\nInvalid `prisma.auditEvent.create()` invocation:\n\n  SELECT … FROM "AuditEvent"\nconnection refused');
+    expect(errorSummary(prismaLike)).toBe('Invalid `prisma.auditEvent.create()` invocation:');
+    expect(errorSummary(new Error('plain'))).toBe('plain');
+    expect(errorSummary(new TypeError(''))).toBe('TypeError');
+    expect(errorSummary('thrown text')).toBe('thrown text');
   });
 });

@@ -9,7 +9,7 @@ import { countLiveAccessTokensByKid, listSigningKeys } from '../db/signing-keys.
 import { createClient } from '../clients/create-client.ts';
 import { activateSigningKey, publishSigningKey, retireExpiredSigningKeys, retireSigningKeyNow, rotateSigningKey } from '../keys/signing-keys.ts';
 import { bootstrap, resolveProcessSecret, seedDatabase, StartupError } from '../runtime/bootstrap.ts';
-import { log, useCliLogging } from '../runtime/logger.ts';
+import { errorSummary, log, useCliLogging } from '../runtime/logger.ts';
 import { AdminCreateError, createAdmin } from '../users/create-admin.ts';
 import { CliError, fail, say, table } from './output.ts';
 
@@ -245,6 +245,6 @@ function report(error: unknown): number {
     fail(error.message);
     return 1;
   }
-  fail(`unexpected error: ${(error as Error).message?.split('\n')[0] ?? String(error)}`);
+  fail(`unexpected error: ${errorSummary(error)}`);
   return 1;
 }

@@ -4,7 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { OAuthError } from '../../oauth/errors.ts';
 import { isDatabaseUnavailable } from '../db/errors.ts';
 import { requestIdOf } from '../observability/request-context.ts';
-import { log } from '../runtime/logger.ts';
+import { errorSummary, log } from '../runtime/logger.ts';
 import { RateLimiterUnavailableError } from './rate-limit.ts';
 
 /** The database or Redis is away: fail fast with 503 and let the client retry. */
@@ -48,7 +48,7 @@ export function sendOAuthError(res: ServerResponse, error: unknown, headers: Rec
     sendJson(res, 503, { error: 'temporarily_unavailable', error_description: 'the service is briefly unavailable; retry shortly' }, { ...NO_STORE, ...headers, 'Retry-After': '5' });
     return;
   }
-  log('error', 'protocol endpoint failed', { error: (error as Error)?.message?.split('\n')[0], request_id: String(res.getHeader('X-Request-Id') ?? '') });
+  log('error', 'protocol endpoint failed', { error: errorSummary(error), request_id: String(res.getHeader('X-Request-Id') ?? '') });
   sendJson(res, 500, { error: 'server_error', error_description: 'the server could not complete the request' }, { ...NO_STORE, ...headers });
 }
 

@@ -9,7 +9,7 @@ import { SIGNING_OUT_MAX_AGE_SECONDS, decodeSessionToken, serializeMarkerCookie,
 import type { AppContext } from '../context.ts';
 import { recordAudit } from '../db/audit.ts';
 import { requestIdOf } from '../observability/request-context.ts';
-import { log } from '../runtime/logger.ts';
+import { errorSummary, log } from '../runtime/logger.ts';
 import { parseCookies } from '../runtime/cookies.ts';
 import { clientIp, readForm } from './body.ts';
 import { NO_STORE, sendEmpty, sendHtmlPage } from './respond.ts';
@@ -59,7 +59,7 @@ export async function handleSignOut(req: IncomingMessage, res: ServerResponse, a
         userAgent: req.headers['user-agent'],
       });
     } catch (error) {
-      log('warn', 'sign-out audit event not written', { error: (error as Error).message.split('\n')[0], request_id: requestIdOf(req) });
+      log('warn', 'sign-out audit event not written', { error: errorSummary(error), request_id: requestIdOf(req) });
     }
   }
   sendEmpty(res, 303, { Location: signOutRedirect(app.config.signOut), ...NO_STORE });

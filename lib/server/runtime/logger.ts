@@ -144,6 +144,15 @@ export function logRequest(fields: { request_id: string; method: string; route: 
   );
 }
 
+/**
+ * An error's first non-empty line, for a log field: driver errors (Prisma's
+ * among them) can start with a newline and carry query text further down.
+ */
+export function errorSummary(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.split('\n').map((line) => line.trim()).find((line) => line.length > 0) ?? (error instanceof Error ? error.name : 'unknown error');
+}
+
 export function log(level: Level, msg: string, fields: Record<string, unknown> = {}): void {
   if (cli) {
     process.stderr.write(`${level === 'info' ? '' : `${level}: `}${scrubSecrets(msg)}\n`);
