@@ -14,7 +14,7 @@ import { handleProtocolRequest } from '../http/protocol-routes.ts';
 import { NO_STORE, failRequest, sendHtmlPage, sendJson } from '../http/respond.ts';
 import { stampClientAddress } from './client-address.ts';
 import { applyEdgeIdentity } from './edge-identity.ts';
-import { checkReadiness } from './health.ts';
+import { serveReadiness, startReadinessProbe } from './health.ts';
 import { startDynamicClientPruning } from './client-pruning.ts';
 import { closeRedis } from './redis.ts';
 import { startSqliteCheckpointer } from '../db/sqlite-checkpointer.ts';
@@ -47,6 +47,8 @@ export async function startHttpServer(ctx: AppContext, opts: { dev?: boolean; ho
   if (!dev) bridgeConsoleToLogger();
   const metrics = getMetrics();
   const pages = await startPages(ctx, { dev, hostname, root: ROOT });
+  // Probed once before listening, so /readyz is truthful from the first request.
+  const readiness = await startReadinessProbe({ db: ctx.db, redisUrl: ctx.config.redisUrl });
   const https = ctx.config.issuer.startsWith('https:');
   const basePath = new URL(ctx.config.issuer).pathname.replace(/\/$/, '');
   const apiHeaders = apiSecurityHeaders({ https });
@@ -63,10 +65,7 @@ export async function startHttpServer(ctx: AppContext, opts: { dev?: boolean; ho
     }
     const pathname = url.pathname;
     if (pathname === '/healthz') return sendJson(res, 200, { status: 'ok' }, NO_STORE);
-    if (pathname === '/readyz') {
-      const readiness = await checkReadiness(ctx);
-      return sendJson(res, readiness.ready ? 200 : 503, { status: readiness.ready ? 'ready' : 'not_ready', ...readiness }, readiness.ready ? NO_STORE : { ...NO_STORE, 'Retry-After': '5' });
-    }
+    if (pathname === '/readyz') return serveReadiness(res, readiness);
     // Prometheus scrapes the instance directly, not through the SSO edge.
     if (pathname === '/metrics') return serveMetrics(req, res, ctx.config.metricsToken, metrics);
 
@@ -124,6 +123,7 @@ export async function startHttpServer(ctx: AppContext, opts: { dev?: boolean; ho
   async function shutdown(): Promise<void> {
     log('info', 'shutting down: refusing new connections, finishing requests in flight', { in_flight: drainer.inFlight, drain_timeout_ms: SHUTDOWN_DRAIN_MS });
     pruning?.stop();
+    readiness.stop();
     const drained = await drainer.drain(SHUTDOWN_DRAIN_MS);
     if (drained.forced) log('warn', 'shutdown: requests still running after the drain period were cut off', { abandoned: drained.abandoned });
     const steps: Array<[string, () => Promise<unknown>]> = [
