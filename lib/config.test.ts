@@ -23,7 +23,7 @@ describe('parseConfig (SPEC §2)', () => {
     expect(config.forwardAuth).toMatchObject({
       enabled: false,
       headers: { email: 'x-auth-request-email', user: 'x-auth-request-user', groups: 'x-auth-request-groups' },
-      bypassPaths: ['/local-login', '/signed-out', '/healthz', '/readyz', '/.well-known'],
+      bypassPaths: ['/local-login', '/setup', '/signed-out', '/healthz', '/readyz', '/.well-known'],
     });
     expect(config.localLogin).toBe(true);
     expect(config.ttl).toEqual({ accessToken: 900, refreshToken: 2592000, code: 60, refreshReuseGrace: 30 });

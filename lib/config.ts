@@ -120,7 +120,7 @@ const schema = z.object({
     'X-Auth-Request-Email,X-Auth-Request-User,X-Auth-Request-Groups',
   ),
   GATEHOUSE_USERNAME_EMAIL_DOMAIN: domain.optional(),
-  GATEHOUSE_BYPASS_PATHS: pathList.prefault('/local-login,/signed-out,/healthz,/readyz,/.well-known'),
+  GATEHOUSE_BYPASS_PATHS: pathList.prefault('/local-login,/setup,/signed-out,/healthz,/readyz,/.well-known'),
   GATEHOUSE_ADMIN_EMAILS: z.string().optional().transform((v) => parseList(v).map((e) => e.toLowerCase())),
   GATEHOUSE_ADMIN_GROUPS: z.string().optional().transform(parseList),
   GATEHOUSE_LOCAL_LOGIN: bool.default(true),

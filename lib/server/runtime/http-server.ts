@@ -16,6 +16,7 @@ import { stampClientAddress } from './client-address.ts';
 import { applyEdgeIdentity } from './edge-identity.ts';
 import { serveReadiness, startReadinessProbe } from './health.ts';
 import { startDynamicClientPruning } from './client-pruning.ts';
+import { announceFirstRun } from './first-run.ts';
 import { closeRedis } from './redis.ts';
 import { startSqliteCheckpointer } from '../db/sqlite-checkpointer.ts';
 import { bridgeConsoleToLogger, flushLogs, log } from './logger.ts';
@@ -109,6 +110,7 @@ export async function startHttpServer(ctx: AppContext, opts: { dev?: boolean; ho
   });
   const url = `http://localhost:${ctx.config.port}`;
   log('info', `Gatehouse listening on ${url}`, { issuer: ctx.config.issuer, database: ctx.config.database.provider });
+  await announceFirstRun(ctx);
   // Background work: pruning unused dynamic clients, when configured.
   const pruning = ctx.config.dynamicClientMaxIdle ? startDynamicClientPruning(ctx.db, ctx.config.dynamicClientMaxIdle) : null;
   const checkpointer = await startSqliteCheckpointer(ctx.db, (error) => log('warn', 'WAL checkpoint failed', { error }));
