@@ -110,7 +110,8 @@ export async function startHttpServer(ctx: AppContext, opts: { dev?: boolean; ho
   });
   const url = `http://localhost:${ctx.config.port}`;
   log('info', `Gatehouse listening on ${url}`, { issuer: ctx.config.issuer, database: ctx.config.database.provider });
-  await announceFirstRun(ctx);
+  // Saying how to get in must never keep the server from serving.
+  await announceFirstRun(ctx).catch((error: unknown) => log('warn', 'could not check for a first run', { error: (error as Error).message }));
   // Background work: pruning unused dynamic clients, when configured.
   const pruning = ctx.config.dynamicClientMaxIdle ? startDynamicClientPruning(ctx.db, ctx.config.dynamicClientMaxIdle) : null;
   const checkpointer = await startSqliteCheckpointer(ctx.db, (error) => log('warn', 'WAL checkpoint failed', { error }));
