@@ -12,7 +12,10 @@
 # SQLite databases are migrated by `serve` on start; for PostgreSQL run
 # `node bin/gatehouse.mjs migrate` (e.g. a Kubernetes Job) before rolling out.
 
-ARG NODE_IMAGE=node:20-bookworm-slim
+# Node.js 24 is the Active LTS line (Node.js 20 left maintenance on 2026-04-30).
+# package.json's `engines` stays at >=20.9: nothing depends on a newer runtime,
+# and the test suite also runs on Node.js 20.
+ARG NODE_IMAGE=node:24-bookworm-slim
 
 # ---------------------------------------------------------------------------
 FROM ${NODE_IMAGE} AS builder
@@ -56,6 +59,8 @@ COPY --from=builder /app/bin ./bin
 COPY --from=builder /app/lib ./lib
 COPY --from=builder /app/app ./app
 COPY --from=builder /app/components ./components
+# Static files Next.js serves at the root (/favicon.ico, /icon.svg).
+COPY --from=builder /app/public ./public
 # prisma/migrations holds the SQL that `serve` (SQLite) and `migrate` apply.
 COPY --from=builder /app/prisma ./prisma
 

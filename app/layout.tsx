@@ -12,6 +12,8 @@ export const metadata: Metadata = {
   title: { default: 'Gatehouse', template: '%s · Gatehouse' },
   description: 'OAuth 2.1 authorization server for MCP servers',
   referrer: 'no-referrer',
+  // public/: the favicon for browsers that ask for /favicon.ico, the SVG for the rest.
+  icons: { icon: [{ url: '/favicon.ico', sizes: '16x16 32x32 48x48' }, { url: '/icon.svg', type: 'image/svg+xml' }] },
 };
 
 export default async function RootLayout({ children }: { children: ReactNode }) {

@@ -7,7 +7,7 @@ export function SiteHeader({ user, signOutCsrf }: { user: User | null; signOutCs
     <header className="border-b border-slate-200 bg-white">
       <div className="mx-auto flex max-w-6xl items-center justify-between px-4 py-3">
         <Link href="/" className="flex items-center gap-2 font-semibold text-slate-900">
-          <span aria-hidden className="inline-block h-6 w-6 rounded bg-indigo-600" />
+          <img src="/icon.svg" alt="" aria-hidden width={24} height={24} className="h-6 w-6" />
           Gatehouse
         </Link>
         <nav aria-label="Main" className="flex items-center gap-4 text-sm">

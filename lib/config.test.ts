@@ -23,7 +23,7 @@ describe('parseConfig (SPEC §2)', () => {
     expect(config.forwardAuth).toMatchObject({
       enabled: false,
       headers: { email: 'x-auth-request-email', user: 'x-auth-request-user', groups: 'x-auth-request-groups' },
-      bypassPaths: ['/local-login', '/signed-out', '/healthz', '/readyz', '/.well-known'],
+      bypassPaths: ['/local-login', '/setup', '/signed-out', '/healthz', '/readyz', '/.well-known'],
     });
     expect(config.localLogin).toBe(true);
     expect(config.ttl).toEqual({ accessToken: 900, refreshToken: 2592000, code: 60, refreshReuseGrace: 30 });
@@ -82,7 +82,7 @@ describe('parseConfig (SPEC §2)', () => {
 
   it('reads a bypass list with nothing in it (",,,", " , ") as unset: the default bypass paths, never none', () => {
     const defaults = parse({}).forwardAuth.bypassPaths;
-    expect(defaults).toEqual(['/local-login', '/signed-out', '/healthz', '/readyz', '/.well-known']);
+    expect(defaults).toEqual(['/local-login', '/setup', '/signed-out', '/healthz', '/readyz', '/.well-known']);
     for (const value of ['', ' ', ',,,', ' , , ', '\t,']) {
       expect(parse({ GATEHOUSE_BYPASS_PATHS: value }).forwardAuth.bypassPaths).toEqual(defaults);
     }

@@ -95,7 +95,7 @@ const headerList = z.string().transform((value, ctx) => {
   return { email: names[0], user: names[1], groups: names[2] };
 });
 
-const DEFAULT_BYPASS_PATHS = ['/local-login', '/signed-out', '/healthz', '/readyz', '/.well-known'];
+const DEFAULT_BYPASS_PATHS = ['/local-login', '/setup', '/signed-out', '/healthz', '/readyz', '/.well-known'];
 
 // A list with nothing in it (",,,", " ") is an unset value like "", not "bypass
 // nothing": the edge never authenticates these paths, so they must stay bypassed.

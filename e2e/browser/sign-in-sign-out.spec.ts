@@ -108,6 +108,8 @@ test('sign out ends on /signed-out, and all three sessions are gone', async ({ p
   await expect(page).toHaveURL(`${edge.origin}/signed-out`);
   await expect(page.getByRole('heading', { name: 'You are signed out' })).toBeVisible();
   await expect(page.getByText('Not signed in')).toBeVisible();
+  // The header's icon is a public path at the edge too: it loads without a session.
+  await expect.poll(() => page.getByRole('banner').locator('img').evaluate((img: HTMLImageElement) => img.naturalWidth)).toBeGreaterThan(0);
   await shot(page, '2-signed-out');
 
   // The chain went through every layer: Gatehouse → oauth2-proxy → Cognito → landing page.
@@ -174,6 +176,14 @@ test('a request made while the sign-out chain runs does not sign the user back i
   const me = (await (await page.request.get(`${edge.origin}/api/me`)).json()) as Me;
   expect(me.user).toBeNull();
   expect(await cookieNames(context, edge.origin)).not.toContain('gatehouse.session');
+});
+
+test('the edge serves the first-run page and the icons without a session', async ({ request, edge }) => {
+  for (const [path, type] of [['/setup', /^text\/html/], ['/icon.svg', /^image\/svg\+xml/], ['/favicon.ico', /^image\//]] as const) {
+    const res = await request.get(`${edge.origin}${path}`, { maxRedirects: 0 });
+    expect(res.status(), path).toBe(200);
+    expect(res.headers()['content-type'], path).toMatch(type);
+  }
 });
 
 test('a request that reaches Gatehouse directly with forged identity headers is anonymous', async ({ browser, edge }) => {

@@ -10,6 +10,8 @@ import { clientCredentials, confidentialClientFromCli, http, registrationRequest
 
 const FAST_MS = 3_000;
 const RECOVERY_MS = 15_000;
+/** /readyz follows the background probe: every 2 s, each check bounded by 2 s. */
+const PROBE_MS = 6_000;
 
 const harness = new ClusterHarness('database-outage');
 let proxy: TcpProxy;
@@ -82,12 +84,16 @@ test('with the database unreachable the token endpoint answers 503 with Retry-Af
     const t = await token();
     expectUnavailable(t, `token (round ${round})`);
     latencies.push(t.ms);
+    // /readyz answers from the background probe's state (every 2 s): it turns within one probe.
+    expect(await waitUntil(async () => (await readyz()).status === 503, PROBE_MS, 100), '/readyz turned 503').not.toBeNull();
     const ready = await readyz();
     expect(ready.status, ready.text).toBe(503);
     expect(ready.headers.get('retry-after')).toBeTruthy();
-    expect(ready.json.checks.database.ok).toBe(false);
+    expect(ready.json).toEqual({ status: 'not ready' });
+    expectNoInternals(ready, 'readyz');
     expect(ready.ms).toBeLessThan(FAST_MS);
     latencies.push(ready.ms);
+    expect((await http(`${server.url}/metrics`)).text).toContain('gatehouse_ready{check="database"} 0');
   }
   const burst = await Promise.all(Array.from({ length: 20 }, () => token()));
   for (const res of burst) expectUnavailable(res, 'token (burst)');
@@ -119,14 +125,16 @@ test('with the database hung (connections open, no answers) the token endpoint a
   const outcomes: string[] = [];
   const results: HttpResult[] = [];
   try {
-    const attempts = await Promise.allSettled([token(), token(), http(`${server.url}/readyz`, { timeoutMs: HUNG_BOUND_MS })]);
+    const readyzTurned = waitUntil(async () => (await http(`${server.url}/readyz`, { timeoutMs: FAST_MS })).status === 503, PROBE_MS, 100);
+    const attempts = await Promise.allSettled([token(), token()]);
+    expect(await readyzTurned, '/readyz turned 503 while the database hung').not.toBeNull();
     for (const a of attempts) {
       if (a.status === 'fulfilled') {
         results.push(a.value);
         outcomes.push(`${a.value.status} in ${Math.round(a.value.ms)} ms`);
       } else outcomes.push(`no answer within ${HUNG_BOUND_MS} ms`);
     }
-    console.log(`hung database: token, token, readyz → ${outcomes.join('; ')}`);
+    console.log(`hung database: token, token → ${outcomes.join('; ')}`);
   } finally {
     proxy.restore();
   }

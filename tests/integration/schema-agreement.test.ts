@@ -229,6 +229,7 @@ function graph(s: string): Case[] {
     { model: 'Scope', data: { name: `scope:${s}`, description: 'Read things', tools: '["read"]', isDefault: true, builtIn: true, createdAt: t(), updatedAt: t() }, update: { isDefault: false, description: 'Read' } },
     { model: 'ResourceServer', data: { id: `rs-${s}`, url: `https://mcp-${s}.example/`, name: 'MCP', scopes: 'mcp:tools', createdAt: t(), updatedAt: t() }, update: { name: 'MCP 2' } },
     { model: 'SigningKey', data: { kid: `kid-${s}`, alg: 'ES384', publicJwk: '{"kty":"EC"}', privateKeyEnc: 'encrypted', status: 'active', createdAt: t(), activatedAt: t(), retiringAt: t(), retiredAt: t() }, update: { status: 'retiring', retiredAt: null } },
+    { model: 'SetupToken', data: { id: `setup-${s}`, tokenHash: `setup-hash-${s}`, expiresAt: t(), createdAt: t() }, update: { expiresAt: t() } },
     { model: 'AuditEvent', data: { id: `event-${s}`, at: t(), actorType: 'user', actorId: user.id, actorLabel: 'ada', action: 'user.login', targetType: 'user', targetId: user.id, ip: '203.0.113.7', userAgent: 'vitest', details: '{"ok":true}' }, update: { details: '{}' } },
   ];
 }

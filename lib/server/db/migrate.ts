@@ -11,6 +11,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { providerOf, sqliteFileOf, type DbProvider } from './url.ts';
 import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
@@ -67,12 +68,16 @@ const CREATE_TABLE_POSTGRES = `CREATE TABLE IF NOT EXISTS ${TABLE} (
 
 const SELECT_ROWS = `SELECT migration_name, checksum, finished_at, rolled_back_at FROM ${TABLE} ORDER BY started_at`;
 
-type Row = {
+/** The migration history, for a caller that reads it through its own connection (the readiness probe). */
+export const SELECT_MIGRATION_HISTORY = SELECT_ROWS;
+
+export type MigrationHistoryRow = {
   migration_name: string;
   checksum: string;
   finished_at: unknown;
   rolled_back_at: unknown;
 };
+type Row = MigrationHistoryRow;
 
 // ---------------------------------------------------------------------------
 // Files
@@ -94,25 +99,48 @@ export function migrationsRoot(): string {
   return candidates.find((dir) => existsSync(dir)) ?? candidates[candidates.length - 1];
 }
 
-/** The migrations for one provider, in the order they apply (folder name order, as Prisma sorts). */
-export function listMigrations(provider: DbProvider, dir = migrationsRoot()): Migration[] {
+const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+// Prisma's checksum: sha256 hex of the file's bytes.
+function toMigration(name: string, bytes: Buffer): Migration {
+  return { name, sql: bytes.toString('utf8'), checksum: createHash('sha256').update(bytes).digest('hex') };
+}
+
+function providerFolder(provider: DbProvider, dir: string): string {
   const base = path.join(dir, provider);
   if (!existsSync(base)) throw new MigrationError(`no migrations folder at ${base}`);
+  return base;
+}
+
+/** The migrations for one provider, in the order they apply (folder name order, as Prisma sorts). */
+export function listMigrations(provider: DbProvider, dir = migrationsRoot()): Migration[] {
+  const base = providerFolder(provider, dir);
   return readdirSync(base, { withFileTypes: true })
     .filter((e) => e.isDirectory() && existsSync(path.join(base, e.name, 'migration.sql')))
     .map((e) => e.name)
-    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
-    .map((name) => {
-      const bytes = readFileSync(path.join(base, name, 'migration.sql'));
-      // Prisma's checksum: sha256 hex of the file's bytes.
-      return { name, sql: bytes.toString('utf8'), checksum: createHash('sha256').update(bytes).digest('hex') };
-    });
+    .sort(byName)
+    .map((name) => toMigration(name, readFileSync(path.join(base, name, 'migration.sql'))));
+}
+
+/** listMigrations without blocking the event loop, for a server that is already answering requests. */
+export async function readMigrations(provider: DbProvider, dir = migrationsRoot()): Promise<Migration[]> {
+  const base = providerFolder(provider, dir);
+  const names = (await readdir(base, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name).sort(byName);
+  const read = await Promise.all(
+    names.map((name) =>
+      readFile(path.join(base, name, 'migration.sql')).then(
+        (bytes) => toMigration(name, bytes),
+        (error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? null : Promise.reject(error)),
+      ),
+    ),
+  );
+  return read.filter((m): m is Migration => m !== null);
 }
 
 // ---------------------------------------------------------------------------
 // Comparing history with files (pure, shared by apply and status)
 
-function assess(rows: Row[], files: Migration[]): MigrationStatus {
+export function assessMigrations(rows: Row[], files: Migration[]): MigrationStatus {
   const byName = new Map(files.map((f) => [f.name, f]));
   const problems: string[] = [];
   const applied = new Set<string>();
@@ -192,7 +220,7 @@ function applySqlite(url: string, files: Migration[], log: (m: string) => void) 
       let next: Migration | undefined;
       try {
         db.exec(CREATE_TABLE_SQLITE);
-        const status = assess(sqliteRows(db), files);
+        const status = assessMigrations(sqliteRows(db), files);
         if (status.problems.length) refuse(status.problems);
         before ??= status.applied.length;
         next = files.find((f) => f.name === status.pending[0]);
@@ -252,7 +280,7 @@ async function applyPostgres(url: string, files: Migration[], log: (m: string) =
         // this one's work when it re-reads the history below.
         await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY]);
         await client.query(CREATE_TABLE_POSTGRES);
-        const status = assess(await pgRows(client), files);
+        const status = assessMigrations(await pgRows(client), files);
         if (status.problems.length) refuse(status.problems);
         before ??= status.applied.length;
         next = files.find((f) => f.name === status.pending[0]);
@@ -311,16 +339,16 @@ export async function migrationStatus(url: string, options: Pick<ApplyOptions, '
   const files = listMigrations(provider, options.dir);
   if (provider === 'sqlite') {
     const db = openSqlite(url, true);
-    if (!db) return assess([], files);
+    if (!db) return assessMigrations([], files);
     try {
-      return assess(sqliteRows(db), files);
+      return assessMigrations(sqliteRows(db), files);
     } finally {
       db.close();
     }
   }
   const client = await connectPg(url);
   try {
-    return assess(await pgRows(client), files);
+    return assessMigrations(await pgRows(client), files);
   } finally {
     await client.end();
   }

@@ -13,6 +13,9 @@ export type RateLimitKey = 'ip' | 'client';
 export type DbPoolStats = { total: number; idle: number; waiting: number; max?: number };
 export type DbPoolCollector = () => DbPoolStats | null;
 
+/** Each readiness check as the background probe last saw it (lib/server/runtime/health.ts). */
+export type ReadinessCollector = () => Readonly<Record<string, boolean>>;
+
 export type MetricsSink = {
   securityEvent(event: SecurityEvent): void;
   tokensIssued(kind: TokenKind, grantType: IssuingGrant, count: number): void;
@@ -23,6 +26,7 @@ const globalForHooks = globalThis as unknown as {
   __gatehouseMetricsSink?: MetricsSink;
   __gatehouseDbPoolCollector?: DbPoolCollector | null;
   __gatehouseForwardedDbPools?: Map<string, DbPoolStats>;
+  __gatehouseReadiness?: ReadinessCollector | null;
 };
 
 export function installMetricsSink(sink: MetricsSink): void {
@@ -72,6 +76,19 @@ export function registerDbPoolCollector(fn: DbPoolCollector | null): void {
 
 export function dbPoolCollector(): DbPoolCollector | null {
   return globalForHooks.__gatehouseDbPoolCollector ?? null;
+}
+
+/** Reports the readiness checks at every scrape; one at a time, null removes it. */
+export function registerReadinessCollector(fn: ReadinessCollector | null): void {
+  globalForHooks.__gatehouseReadiness = fn;
+}
+
+export function readinessChecks(): Readonly<Record<string, boolean>> {
+  try {
+    return globalForHooks.__gatehouseReadiness?.() ?? {};
+  } catch {
+    return {};
+  }
 }
 
 /** The latest pool figures another thread of the process reported (the pages thread's pool); null forgets them. */

@@ -9,7 +9,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { safeEqual } from '../../crypto.ts';
 import type { SecurityEvent } from '../../oauth/ports.ts';
-import { installMetricsSink, processDbPoolStats, type IssuingGrant, type RateLimitKey, type TokenKind } from './hooks.ts';
+import { installMetricsSink, processDbPoolStats, readinessChecks, type IssuingGrant, type RateLimitKey, type TokenKind } from './hooks.ts';
 import { isLoopbackAddress } from '../runtime/client-address.ts';
 import { routeLabel } from './route-label.ts';
 
@@ -122,6 +122,17 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
       this.reset();
       const max = processDbPoolStats()?.max;
       if (typeof max === 'number') this.set(max);
+    },
+  });
+
+  new Gauge({
+    name: 'gatehouse_ready',
+    help: 'Readiness checks as the background probe last saw them (1 passing, 0 failing): database, migrations, and redis when configured',
+    labelNames: ['check'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [check, ok] of Object.entries(readinessChecks())) this.set({ check }, ok ? 1 : 0);
     },
   });
 

@@ -15,8 +15,9 @@ import { NO_STORE, failRequest, sendHtmlPage, sendJson } from '../http/respond.t
 import { isSameOriginPost } from '../http/same-origin.ts';
 import { stampClientAddress } from './client-address.ts';
 import { applyEdgeIdentity } from './edge-identity.ts';
-import { checkReadiness } from './health.ts';
+import { serveReadiness, startReadinessProbe } from './health.ts';
 import { startDynamicClientPruning } from './client-pruning.ts';
+import { announceFirstRun } from './first-run.ts';
 import { closeRedis } from './redis.ts';
 import { startSqliteCheckpointer } from '../db/sqlite-checkpointer.ts';
 import { bridgeConsoleToLogger, flushLogs, log } from './logger.ts';
@@ -48,6 +49,8 @@ export async function startHttpServer(ctx: AppContext, opts: { dev?: boolean; ho
   if (!dev) bridgeConsoleToLogger();
   const metrics = getMetrics();
   const pages = await startPages(ctx, { dev, hostname, root: ROOT });
+  // Probed once before listening, so /readyz is truthful from the first request.
+  const readiness = await startReadinessProbe({ db: ctx.db, redisUrl: ctx.config.redisUrl });
   const https = ctx.config.issuer.startsWith('https:');
   const basePath = new URL(ctx.config.issuer).pathname.replace(/\/$/, '');
   const apiHeaders = apiSecurityHeaders({ https });
@@ -64,10 +67,7 @@ export async function startHttpServer(ctx: AppContext, opts: { dev?: boolean; ho
     }
     const pathname = url.pathname;
     if (pathname === '/healthz') return sendJson(res, 200, { status: 'ok' }, NO_STORE);
-    if (pathname === '/readyz') {
-      const readiness = await checkReadiness(ctx);
-      return sendJson(res, readiness.ready ? 200 : 503, { status: readiness.ready ? 'ready' : 'not_ready', ...readiness }, readiness.ready ? NO_STORE : { ...NO_STORE, 'Retry-After': '5' });
-    }
+    if (pathname === '/readyz') return serveReadiness(res, readiness);
     // Prometheus scrapes the instance directly, not through the SSO edge.
     if (pathname === '/metrics') return serveMetrics(req, res, ctx.config.metricsToken, metrics);
 
@@ -117,6 +117,8 @@ export async function startHttpServer(ctx: AppContext, opts: { dev?: boolean; ho
   });
   const url = `http://localhost:${ctx.config.port}`;
   log('info', `Gatehouse listening on ${url}`, { issuer: ctx.config.issuer, database: ctx.config.database.provider });
+  // Saying how to get in must never keep the server from serving.
+  await announceFirstRun(ctx).catch((error: unknown) => log('warn', 'could not check for a first run', { error: (error as Error).message }));
   // Background work: pruning unused dynamic clients, when configured.
   const pruning = ctx.config.dynamicClientMaxIdle ? startDynamicClientPruning(ctx.db, ctx.config.dynamicClientMaxIdle) : null;
   const checkpointer = await startSqliteCheckpointer(ctx.db, (error) => log('warn', 'WAL checkpoint failed', { error }));
@@ -131,6 +133,7 @@ export async function startHttpServer(ctx: AppContext, opts: { dev?: boolean; ho
   async function shutdown(): Promise<void> {
     log('info', 'shutting down: refusing new connections, finishing requests in flight', { in_flight: drainer.inFlight, drain_timeout_ms: SHUTDOWN_DRAIN_MS });
     pruning?.stop();
+    readiness.stop();
     const drained = await drainer.drain(SHUTDOWN_DRAIN_MS);
     if (drained.forced) log('warn', 'shutdown: requests still running after the drain period were cut off', { abandoned: drained.abandoned });
     const steps: Array<[string, () => Promise<unknown>]> = [
