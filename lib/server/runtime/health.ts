@@ -10,7 +10,7 @@ import type { Db } from '../db/client.ts';
 import { SELECT_MIGRATION_HISTORY, assessMigrations, readMigrations, type Migration, type MigrationHistoryRow } from '../db/migrate.ts';
 import { NO_STORE, sendJson } from '../http/respond.ts';
 import { registerReadinessCollector } from '../observability/hooks.ts';
-import { log } from './logger.ts';
+import { errorSummary, log } from './logger.ts';
 import { getRedis } from './redis.ts';
 
 export const PROBE_INTERVAL_MS = 2_000;
@@ -37,7 +37,6 @@ function within<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
   return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
 
-const firstLine = (error: unknown) => (error instanceof Error ? error.message : String(error)).split('\n')[0];
 
 /**
  * Hashes the migration files (asynchronously) and probes once before it
@@ -52,7 +51,7 @@ export async function startReadinessProbe(options: ProbeOptions): Promise<Readin
   try {
     files = await readMigrations(db.provider, options.migrationsDir);
   } catch (error) {
-    filesError = `cannot read the migration files: ${firstLine(error)}`;
+    filesError = `cannot read the migration files: ${errorSummary(error)}`;
   }
 
   const checks: Record<string, boolean> = { database: false, migrations: false, ...(redisUrl ? { redis: false } : {}) };
@@ -76,7 +75,7 @@ export async function startReadinessProbe(options: ProbeOptions): Promise<Readin
         await within(promise, timeoutMs, what);
         return null;
       } catch (error) {
-        return firstLine(error);
+        return errorSummary(error);
       }
     };
     const [database, redis] = await Promise.all([

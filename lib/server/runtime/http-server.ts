@@ -20,7 +20,7 @@ import { startDynamicClientPruning } from './client-pruning.ts';
 import { announceFirstRun } from './first-run.ts';
 import { closeRedis } from './redis.ts';
 import { startSqliteCheckpointer } from '../db/sqlite-checkpointer.ts';
-import { bridgeConsoleToLogger, flushLogs, log } from './logger.ts';
+import { bridgeConsoleToLogger, errorSummary, flushLogs, log } from './logger.ts';
 import { instrumentRequest } from '../observability/instrument-request.ts';
 import { getMetrics, serveMetrics } from '../observability/metrics.ts';
 import { addSensitiveValues } from '../observability/scrub.ts';
@@ -118,7 +118,7 @@ export async function startHttpServer(ctx: AppContext, opts: { dev?: boolean; ho
   const url = `http://localhost:${ctx.config.port}`;
   log('info', `Gatehouse listening on ${url}`, { issuer: ctx.config.issuer, database: ctx.config.database.provider });
   // Saying how to get in must never keep the server from serving.
-  await announceFirstRun(ctx).catch((error: unknown) => log('warn', 'could not check for a first run', { error: (error as Error).message }));
+  await announceFirstRun(ctx).catch((error: unknown) => log('warn', 'could not check for a first run', { error: errorSummary(error) }));
   // Background work: pruning unused dynamic clients, when configured.
   const pruning = ctx.config.dynamicClientMaxIdle ? startDynamicClientPruning(ctx.db, ctx.config.dynamicClientMaxIdle) : null;
   const checkpointer = await startSqliteCheckpointer(ctx.db, (error) => log('warn', 'WAL checkpoint failed', { error }));
