@@ -37,7 +37,6 @@ function within<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
   return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
 
-
 /**
  * Hashes the migration files (asynchronously) and probes once before it
  * resolves, so a server that listens right after answers /readyz truthfully;
