@@ -16,6 +16,8 @@ import { stampClientAddress } from './client-address.ts';
 import { applyEdgeIdentity } from './edge-identity.ts';
 import { checkReadiness } from './health.ts';
 import { startDynamicClientPruning } from './client-pruning.ts';
+import { startRefreshRetrySweep } from './refresh-retry-sweep.ts';
+import { getOAuthContext } from '../oauth/provider.ts';
 import { closeRedis } from './redis.ts';
 import { startSqliteCheckpointer } from '../db/sqlite-checkpointer.ts';
 import { bridgeConsoleToLogger, flushLogs, log } from './logger.ts';
@@ -110,8 +112,9 @@ export async function startHttpServer(ctx: AppContext, opts: { dev?: boolean; ho
   });
   const url = `http://localhost:${ctx.config.port}`;
   log('info', `Gatehouse listening on ${url}`, { issuer: ctx.config.issuer, database: ctx.config.database.provider });
-  // Background work: pruning unused dynamic clients, when configured.
+  // Background work: pruning unused dynamic clients, when configured; clearing refresh retry records past their window.
   const pruning = ctx.config.dynamicClientMaxIdle ? startDynamicClientPruning(ctx.db, ctx.config.dynamicClientMaxIdle) : null;
+  const retrySweep = startRefreshRetrySweep(getOAuthContext(ctx));
   const checkpointer = await startSqliteCheckpointer(ctx.db, (error) => log('warn', 'WAL checkpoint failed', { error }));
 
   let closing: Promise<void> | null = null;
@@ -124,6 +127,7 @@ export async function startHttpServer(ctx: AppContext, opts: { dev?: boolean; ho
   async function shutdown(): Promise<void> {
     log('info', 'shutting down: refusing new connections, finishing requests in flight', { in_flight: drainer.inFlight, drain_timeout_ms: SHUTDOWN_DRAIN_MS });
     pruning?.stop();
+    retrySweep.stop();
     const drained = await drainer.drain(SHUTDOWN_DRAIN_MS);
     if (drained.forced) log('warn', 'shutdown: requests still running after the drain period were cut off', { abandoned: drained.abandoned });
     const steps: Array<[string, () => Promise<unknown>]> = [
