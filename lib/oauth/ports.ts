@@ -137,6 +137,8 @@ export interface OAuthStore {
   updateClient(id: string, changes: Partial<Omit<OAuthClient, 'id' | 'clientId' | 'createdAt'>>): Promise<OAuthClient>;
   deleteClient(id: string): Promise<void>;
   touchClient(id: string, at: Date): Promise<void>;
+  /** Whether an administrator blocked this metadata-document client_id (deleting its client blocks it). */
+  isClientDocumentBlocked(clientId: string): Promise<boolean>;
 
   listScopes(): Promise<ScopeDefinition[]>;
   listResourceServers(): Promise<ResourceServerRecord[]>;

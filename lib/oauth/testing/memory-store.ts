@@ -40,6 +40,8 @@ export class MemoryOAuthStore implements OAuthStore {
   /** By jti. */
   readonly accessTokens = new Map<string, AccessTokenRecord>();
   readonly events: SecurityEvent[] = [];
+  /** Metadata-document client_ids an administrator blocked. */
+  readonly blockedDocuments = new Set<string>();
 
   // Seeds for the catalogue and for reach.
   scopes: ScopeDefinition[] = [];
@@ -97,6 +99,10 @@ export class MemoryOAuthStore implements OAuthStore {
 
   async touchClient(id: string, at: Date): Promise<void> {
     if (this.clients.has(id)) this.clientLastUsed.set(id, at);
+  }
+
+  async isClientDocumentBlocked(clientId: string): Promise<boolean> {
+    return this.blockedDocuments.has(clientId);
   }
 
   // -- catalogue -------------------------------------------------------------

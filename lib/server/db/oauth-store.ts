@@ -95,6 +95,10 @@ function createPrismaOAuthStore(db: Db): OAuthStore {
       await prisma.client.updateMany({ where: { id, ...usedBefore(at) }, data: { lastUsedAt: at } });
     },
 
+    async isClientDocumentBlocked(clientId) {
+      return (await prisma.blockedClientDocument.count({ where: { url: clientId } })) > 0;
+    },
+
     // -- catalogue -----------------------------------------------------------
 
     async listScopes(): Promise<ScopeDefinition[]> {

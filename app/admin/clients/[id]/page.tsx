@@ -59,7 +59,7 @@ export default async function ClientPage({ params }: { params: Promise<{ id: str
       </Card>
       <Card title="Settings">
         {client.source === 'metadata_document' ? (
-          <p className="text-sm text-slate-600">This client is described by its Client ID Metadata Document at its client_id URL; Gatehouse refreshes its settings from there. You can disable or delete it here.</p>
+          <p className="text-sm text-slate-600">This client is described by its Client ID Metadata Document at its client_id URL; Gatehouse refreshes its settings from there. You can disable it here, or delete it, which also blocks its URL.</p>
         ) : (
           <EditClientForm
             id={client.id}
@@ -103,7 +103,7 @@ export default async function ClientPage({ params }: { params: Promise<{ id: str
         <DisableClient id={client.id} disabled={client.disabled} />
       </Card>
       <Card title="Delete">
-        <DeleteClient id={client.id} name={client.name} impact={impact} />
+        <DeleteClient id={client.id} name={client.name} impact={impact} metadataDocument={client.source === 'metadata_document'} />
       </Card>
     </div>
   );
