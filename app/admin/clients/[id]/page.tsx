@@ -15,11 +15,21 @@ import { DeleteClient, DisableClient, EditClientForm, RevokeAllGrants, RotateSec
 
 export const metadata: Metadata = { title: 'Client' };
 
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return '';
+  }
+}
+
 export default async function ClientPage({ params }: { params: Promise<{ id: string }> }) {
   await requireAdmin();
-  const { id } = await params;
+  const { id: segment } = await params;
+  // A metadata-document client's row id has a colon (cimd:…), which arrives percent-encoded.
+  const id = decodeSegment(segment);
   const { db } = getAppContext();
-  const client = id.length <= 100 ? await getClientDetails(db, id) : null;
+  const client = id && id.length <= 100 ? await getClientDetails(db, id) : null;
   if (!client) notFound();
   const [grants, scopes, impact] = await Promise.all([listActiveGrantsOfClient(db, client.id), listScopeNames(db), describeClientDeletion(db, client.id)]);
   const facts: [string, React.ReactNode][] = [
