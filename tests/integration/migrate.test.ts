@@ -155,22 +155,23 @@ describe.each(providers)('migrations on %s', (provider) => {
   });
 
   it('a failing migration rolls back completely, records nothing and names itself', async () => {
+    // Named to sort after every real migration, so that all of those commit before it fails.
     const dir = await fixtureDir();
     cleanup.push(dir);
     await addMigration(
       dir,
       provider,
-      '20261201000000_broken',
+      '20991201000000_broken',
       'CREATE TABLE "Half" ("id" TEXT NOT NULL PRIMARY KEY);\nINSERT INTO "NoSuchTable" VALUES (1);\n',
     );
 
     const error = await applyMigrations(db.url, { dir }).catch((e) => e);
     expect(error).toBeInstanceOf(MigrationError);
-    expect(error.message).toMatch(/^migration 20261201000000_broken failed and was rolled back: .*NoSuchTable/);
+    expect(error.message).toMatch(/^migration 20991201000000_broken failed and was rolled back: .*NoSuchTable/);
     // The migrations before it committed on their own; the broken one left no trace.
     expect((await history(db)).map((r) => r.migration_name).sort()).toEqual(ALL);
     await expect(rawQuery(db, 'SELECT * FROM "Half"')).rejects.toThrow();
-    expect(await migrationStatus(db.url, { dir })).toMatchObject({ pending: ['20261201000000_broken'], problems: [] });
+    expect(await migrationStatus(db.url, { dir })).toMatchObject({ pending: ['20991201000000_broken'], problems: [] });
   });
 
   it('refuses when an applied migration file was modified', async () => {
