@@ -1,11 +1,13 @@
 // Admin: clients — create (field errors kept), edit, rotate the secret (the old
 // one stops at once), disable and enable, delete with what goes, the active
 // grants and revoking them all, re-registration groups, pruning unused dynamic
-// clients with a preview, and admins only (pages and actions).
+// clients with a preview, a deleted metadata-document client staying blocked
+// until unblocked, and admins only (pages and actions).
 import Database from 'better-sqlite3';
 import { expect, test, type APIRequestContext, type Page } from '@playwright/test';
 import { recordIssuedSecret } from '../fixtures/issued-secrets';
 import { anonymousApi, basicAuthorization, introspectionClientFromCli, registerClient, tokensFor, unique, uniqueEmail } from '../fixtures/oauth';
+import { serveClientMetadataDocument } from '../fixtures/loopback-servers';
 import { screenshotAndAxe } from '../fixtures/page-checks';
 import { E2E_ADMIN_EMAIL, E2E_DATABASE_FILE, edgeHeaders } from '../fixtures/server-env';
 
@@ -253,4 +255,40 @@ test('clients are for admins only: pages answer 403 and actions refuse', async (
   expect((await again.page.goto(`/admin/clients/${id}`))?.status()).toBe(200);
   await expect(again.page.getByRole('heading', { name: victim.client_name, level: 1 })).toBeVisible();
   await again.close();
+});
+
+test('deleting a metadata-document client blocks its URL until an admin unblocks it', async ({ browser }) => {
+  const name = unique('Document App');
+  const document = await serveClientMetadataDocument((clientId) => ({ client_id: clientId, client_name: name, redirect_uris: ['http://127.0.0.1:8765/cb'], grant_types: ['authorization_code'] }));
+  const api = await anonymousApi();
+  // A code exchange with a code that does not exist: the client is resolved (and stored) first.
+  const exchange = async () => {
+    const res = await api.post('/oauth/token', { form: { grant_type: 'authorization_code', code: 'no-such-code', redirect_uri: 'http://127.0.0.1:8765/cb', code_verifier: 'v'.repeat(43), client_id: document.clientId } });
+    return { status: res.status(), body: (await res.json()) as { error: string; error_description?: string } };
+  };
+  const { page, close } = await adminPage(browser);
+  try {
+    expect((await exchange()).body.error).toBe('invalid_grant');
+    await page.goto(`/admin/clients?q=${encodeURIComponent(name)}`);
+    await page.getByRole('link', { name }).click();
+    await page.getByRole('button', { name: 'Delete client…' }).click();
+    await expect(page.getByText('Its metadata document URL is blocked too')).toBeVisible();
+    await page.getByRole('button', { name: 'Confirm: delete client' }).click();
+    await page.waitForURL(/\/admin\/clients\?notice=deleted-blocked$/);
+    await expect(page.getByText('Its metadata document URL is blocked until you unblock it below.')).toBeVisible();
+    const row = page.getByTestId('blocked-document').filter({ hasText: document.clientId });
+    await expect(row).toContainText(name);
+    await screenshotAndAxe(page, 'admin-clients-blocked-documents');
+
+    const fetches = document.fetches;
+    expect(await exchange()).toEqual({ status: 401, body: { error: 'invalid_client', error_description: 'this application has been blocked by an administrator' } });
+    expect(document.fetches).toBe(fetches);
+
+    await row.getByRole('button', { name: `Unblock ${name}` }).click();
+    await expect(row).toHaveCount(0);
+    expect((await exchange()).body.error).toBe('invalid_grant');
+  } finally {
+    await close();
+    await document.close();
+  }
 });

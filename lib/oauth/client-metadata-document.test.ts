@@ -4,9 +4,13 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createMemoryRateLimiter } from '../server/http/rate-limit.ts';
 import {
+  BLOCKED_DESCRIPTION,
   cacheTtlMs,
   createClientMetadataResolver,
+  FETCH_FAILED_DESCRIPTION,
+  resolveMetadataDocumentClient,
   isClientMetadataDocumentId,
   isForbiddenAddress,
   metadataDocumentClientRowId,
@@ -47,6 +51,18 @@ beforeEach(() => {
 });
 
 const url = (path: string) => `${base}${path}`;
+
+/** Runs `body` counting the connections made to the test server (a TLS fetch to it fails after connecting). */
+async function countingConnections(body: (connections: () => number) => Promise<void>): Promise<void> {
+  let connections = 0;
+  const onConnection = () => connections++;
+  server.on('connection', onConnection);
+  try {
+    await body(() => connections);
+  } finally {
+    server.off('connection', onConnection);
+  }
+}
 
 function document(path: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return {
@@ -233,23 +249,23 @@ describe('createClientMetadataResolver', () => {
 
   it('draft §4: rejects a response that is not JSON, or not a JSON object', async () => {
     serveJson('/html.json', '<html>hello</html>');
-    expect((await rejection(resolver().resolve(url('/html.json')))).description).toMatch(/not valid JSON/);
+    expect((await rejection(resolver().resolve(url('/html.json')))).detail).toMatch(/not valid JSON/);
     serveJson('/array.json', '[1,2]');
-    expect((await rejection(resolver().resolve(url('/array.json')))).description).toMatch(/JSON object/);
+    expect((await rejection(resolver().resolve(url('/array.json')))).detail).toMatch(/JSON \(an object\)/);
   });
 
   it('draft §6: rejects an oversized document, declared or streamed', async () => {
     const big = JSON.stringify(document('/big.json', { padding: 'x'.repeat(20_000) }));
     serveJson('/big.json', big);
-    expect((await rejection(resolver().resolve(url('/big.json')))).description).toMatch(/larger than 16384 bytes/);
+    expect((await rejection(resolver().resolve(url('/big.json')))).detail).toMatch(/larger than 16384 bytes/);
     routes.set('/big-chunked.json', (_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json' }); // chunked: no content-length
       for (let i = 0; i < 40; i++) res.write('x'.repeat(1024));
       res.end();
     });
-    expect((await rejection(resolver().resolve(url('/big-chunked.json')))).description).toMatch(/larger than/);
+    expect((await rejection(resolver().resolve(url('/big-chunked.json')))).detail).toMatch(/larger than/);
     serveJson('/small-cap.json', document('/small-cap.json'));
-    expect((await rejection(resolver({ maxBytes: 100 }).resolve(url('/small-cap.json')))).description).toMatch(/larger than 100 bytes/);
+    expect((await rejection(resolver({ maxBytes: 100 }).resolve(url('/small-cap.json')))).detail).toMatch(/larger than 100 bytes/);
   });
 
   it('draft §6: gives up on a slow server (timeout)', async () => {
@@ -258,7 +274,7 @@ describe('createClientMetadataResolver', () => {
     });
     const started = Date.now();
     const err = await rejection(resolver({ fetchTimeoutMs: 200 }).resolve(url('/slow.json')));
-    expect(err.description).toMatch(/not fetched within 200 ms/);
+    expect(err.detail).toMatch(/not fetched within 200 ms/);
     expect(Date.now() - started).toBeLessThan(2_000);
   });
 
@@ -268,19 +284,19 @@ describe('createClientMetadataResolver', () => {
       res.write('{"client_id":');
       /* never finishes */
     });
-    expect((await rejection(resolver({ fetchTimeoutMs: 200 }).resolve(url('/trickle.json')))).description).toMatch(/not fetched within/);
+    expect((await rejection(resolver({ fetchTimeoutMs: 200 }).resolve(url('/trickle.json')))).detail).toMatch(/not fetched within/);
   });
 
   it('draft §6: does not follow redirects', async () => {
     serveJson('/target.json', document('/redirect.json'));
     routes.set('/redirect.json', (_req, res) => res.writeHead(302, { location: url('/target.json') }).end());
     const err = await rejection(resolver().resolve(url('/redirect.json')));
-    expect(err.description).toMatch(/redirect \(HTTP 302\)/);
+    expect(err.detail).toMatch(/redirect \(HTTP 302\)/);
     expect(hits.get('/target.json')).toBeUndefined();
   });
 
   it('rejects an error status', async () => {
-    expect((await rejection(resolver().resolve(url('/missing.json')))).description).toMatch(/HTTP 404/);
+    expect((await rejection(resolver().resolve(url('/missing.json')))).detail).toMatch(/HTTP 404/);
   });
 
   it('rejects a client_id that is not a document URL without fetching anything', async () => {
@@ -336,10 +352,11 @@ describe('createClientMetadataResolver', () => {
       expect(cacheTtlMs('private, no-cache, max-age=600', bounds)).toBe(60_000);
     });
 
-    it('a failed fetch is not cached, and concurrent resolutions share one fetch', async () => {
+    it('a failed fetch is remembered for a minute, and concurrent resolutions share one fetch', async () => {
       const r = resolver();
       await rejection(r.resolve(url('/later.json')));
       serveJson('/later.json', document('/later.json'));
+      clock += 60_000;
       const [a, b, c] = await Promise.all([r.resolve(url('/later.json')), r.resolve(url('/later.json')), r.resolve(url('/later.json'))]);
       expect(a.name).toBe('Example MCP Client');
       expect(b).toEqual(a);
@@ -363,7 +380,7 @@ describe('createClientMetadataResolver', () => {
           },
         });
         const err = await rejection(r.resolve('https://internal.example.com/client.json'));
-        expect(err.description).toMatch(/non-public address/);
+        expect(err.detail).toMatch(/non-public address/);
         expect(looked).toBe(1);
       },
     );
@@ -376,19 +393,19 @@ describe('createClientMetadataResolver', () => {
           { address: '10.0.0.1', family: 4 },
         ],
       });
-      expect((await rejection(r.resolve('https://mixed.example.com/client.json'))).description).toMatch(/non-public/);
+      expect((await rejection(r.resolve('https://mixed.example.com/client.json'))).detail).toMatch(/non-public/);
     });
 
     it('refuses IP-literal hosts in private ranges without any lookup', async () => {
       const r = resolver({ allowHttpLoopback: false, lookup: publicLookup });
       for (const id of ['https://127.0.0.1/c.json', 'https://[::1]/c.json', 'https://169.254.169.254/latest/meta-data', 'https://10.1.2.3:8443/c']) {
-        expect((await rejection(r.resolve(id))).description).toMatch(/non-public/);
+        expect((await rejection(r.resolve(id))).detail).toMatch(/non-public/);
       }
     });
 
     it('allowHttpLoopback exempts loopback only, not other private ranges', async () => {
       const r = resolver({ allowHttpLoopback: true, lookup: async () => [{ address: '192.168.1.1', family: 4 }] });
-      expect((await rejection(r.resolve('https://printer.example.com/c.json'))).description).toMatch(/non-public/);
+      expect((await rejection(r.resolve('https://printer.example.com/c.json'))).detail).toMatch(/non-public/);
     });
 
     it('reports a name that does not resolve', async () => {
@@ -397,7 +414,7 @@ describe('createClientMetadataResolver', () => {
           throw new Error('ENOTFOUND');
         },
       });
-      expect((await rejection(r.resolve('https://nowhere.example.com/c.json'))).description).toMatch(/could not resolve/);
+      expect((await rejection(r.resolve('https://nowhere.example.com/c.json'))).detail).toMatch(/could not resolve/);
     });
 
     it('connects to the checked address, not to a second resolution (DNS rebinding)', async () => {
@@ -421,20 +438,147 @@ describe('createClientMetadataResolver', () => {
       // cimd.invalid cannot resolve through the system (RFC 6761 .invalid): reaching our
       // 127.0.0.1 server proves the connection used the checked address. The server
       // speaks plain http, so the TLS handshake then fails — after connecting.
-      let connections = 0;
-      const onConnection = () => connections++;
-      server.on('connection', onConnection);
-      try {
+      await countingConnections(async (connections) => {
         const port = new URL(base).port;
         const r = resolver({ lookup: async () => [{ address: '127.0.0.1', family: 4 }] });
         const err = await rejection(r.resolve(`https://cimd.invalid:${port}/client.json`));
-        expect(err.description).toMatch(/could not be fetched/);
-        expect(err.description).not.toMatch(/ENOTFOUND|could not resolve/);
-        expect(connections).toBe(1);
-      } finally {
-        server.off('connection', onConnection);
-      }
+        expect(err.detail).toMatch(/could not be fetched/);
+        expect(err.detail).not.toMatch(/ENOTFOUND|could not resolve/);
+        expect(connections()).toBe(1);
+      });
     });
+  });
+});
+
+describe('not an oracle for the network (draft §6)', () => {
+  /** A port on 127.0.0.1 with nothing listening. */
+  async function closedPort(): Promise<number> {
+    const s = createServer();
+    await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
+    const { port } = s.address() as AddressInfo;
+    await new Promise<void>((resolve) => s.close(() => resolve()));
+    return port;
+  }
+
+  it('the caller hears one generic message whatever went wrong; the reason is kept for the log', async () => {
+    routes.set('/forbidden.json', (_req, res) => res.writeHead(403).end('no'));
+    routes.set('/moved.json', (_req, res) => res.writeHead(302, { location: url('/elsewhere') }).end());
+    serveJson('/page.json', '<html>a web page</html>');
+    routes.set('/slow.json', () => {});
+    const refused = `http://127.0.0.1:${await closedPort()}/client.json`;
+    const cases: Array<[string, string, RegExp, Partial<ClientMetadataResolverOptions>?]> = [
+      ['connection refused', refused, /ECONNREFUSED/],
+      ['an error status', url('/forbidden.json'), /HTTP 403/],
+      ['a redirect', url('/moved.json'), /redirect \(HTTP 302\)/],
+      ['not JSON', url('/page.json'), /not valid JSON/],
+      ['a timeout', url('/slow.json'), /not fetched within 200 ms/, { fetchTimeoutMs: 200 }],
+      ['a private address', 'https://internal.example.com/c.json', /non-public address/, { allowHttpLoopback: false, lookup: async () => [{ address: '10.0.0.7', family: 4 }] }],
+      ['a name that does not resolve', 'https://nowhere.example.com/c.json', /could not resolve/, { lookup: async () => { throw new Error('ENOTFOUND'); } }],
+    ];
+    for (const [why, id, detail, opts] of cases) {
+      const err = await rejection(resolver(opts).resolve(id));
+      expect(err.description, why).toBe(FETCH_FAILED_DESCRIPTION);
+      expect(JSON.stringify(err.toJSON()), why).not.toMatch(/ECONNREFUSED|403|302|10\.0\.0\.7|timeout|within|resolve|JSON|127\.0\.0\.1/);
+      expect(err.detail, why).toMatch(detail);
+    }
+  });
+
+  it('a failed fetch is remembered for 60 s per document URL: a second request within it sends nothing', async () => {
+    routes.set('/down.json', (_req, res) => res.writeHead(503).end());
+    const r = resolver();
+    await rejection(r.resolve(url('/down.json')));
+    expect(hits.get('/down.json')).toBe(1);
+    serveJson('/down.json', document('/down.json'));
+    clock += 59_000;
+    const again = await rejection(r.resolve(url('/down.json')));
+    expect(again.description).toBe(FETCH_FAILED_DESCRIPTION);
+    expect(hits.get('/down.json')).toBe(1);
+    // Another URL is not affected by it.
+    serveJson('/up.json', document('/up.json'));
+    await expect(r.resolve(url('/up.json'))).resolves.toMatchObject({ clientId: url('/up.json') });
+    clock += 1_000;
+    await expect(r.resolve(url('/down.json'))).resolves.toMatchObject({ clientId: url('/down.json') });
+    expect(hits.get('/down.json')).toBe(2);
+  });
+
+  it('the memory of failures is bounded: the oldest goes first', async () => {
+    const r = resolver({ negativeCache: { maxEntries: 2 } });
+    for (const path of ['/gone-1.json', '/gone-2.json', '/gone-3.json']) await rejection(r.resolve(url(path)));
+    await rejection(r.resolve(url('/gone-1.json')));
+    await rejection(r.resolve(url('/gone-3.json')));
+    expect(hits.get('/gone-1.json')).toBe(2);
+    expect(hits.get('/gone-3.json')).toBe(1);
+  });
+
+  it('a host gets at most its limit of fetches a minute, then nothing is sent to it until the minute is over', async () => {
+    let t = 1_000_000;
+    const limiter = createMemoryRateLimiter(() => t);
+    const r = resolver({ now: () => t, fetchLimit: { limiter, perHost: 3, perAddress: 100 } });
+    for (const n of [1, 2, 3, 4, 5]) serveJson(`/many-${n}.json`, document(`/many-${n}.json`));
+    for (const n of [1, 2, 3]) await r.resolve(url(`/many-${n}.json`));
+    const err = await rejection(r.resolve(url('/many-4.json')));
+    expect(err.description).toBe(FETCH_FAILED_DESCRIPTION);
+    expect(err.detail).toMatch(/limit/);
+    expect(hits.get('/many-4.json')).toBeUndefined();
+    // Refused for the limit, not for the document: not remembered as a failure.
+    t += 60_000;
+    await expect(r.resolve(url('/many-4.json'))).resolves.toMatchObject({ clientId: url('/many-4.json') });
+    expect(hits.get('/many-4.json')).toBe(1);
+  });
+
+  it('many names for one address share the address\'s limit (no way around it with wildcard DNS)', async () => {
+    // Names only our lookup knows, all pinned to the test server: each fetch is one connection
+    // (the server speaks plain http, so the TLS handshake then fails — after connecting).
+    await countingConnections(async (connections) => {
+      const port = new URL(base).port;
+      const limiter = createMemoryRateLimiter(() => clock);
+      const r = resolver({ lookup: async () => [{ address: '127.0.0.1', family: 4 }], fetchLimit: { limiter, perHost: 100, perAddress: 2 } });
+      for (const name of ['a', 'b']) await rejection(r.resolve(`https://${name}.cimd.invalid:${port}/c.json`));
+      expect(connections()).toBe(2);
+      expect((await rejection(r.resolve(`https://c.cimd.invalid:${port}/c.json`))).detail).toMatch(/limit/);
+      expect(connections()).toBe(2);
+    });
+  });
+});
+
+describe('resolveMetadataDocumentClient (the stored row, blocks, and the fetch)', () => {
+  it('a blocked document URL is refused before any fetch, and no row comes back', async () => {
+    const store = new MemoryOAuthStore();
+    serveJson('/blocked.json', document('/blocked.json'));
+    const r = resolver();
+    const client = await resolveMetadataDocumentClient(store, r, url('/blocked.json'));
+    expect(hits.get('/blocked.json')).toBe(1);
+    await store.deleteClient(client.id);
+    store.blockedDocuments.add(url('/blocked.json'));
+    r.clear();
+    const err = await rejection(resolveMetadataDocumentClient(store, r, url('/blocked.json')));
+    expect(err.description).toBe(BLOCKED_DESCRIPTION);
+    expect(hits.get('/blocked.json')).toBe(1);
+    expect(store.clients.size).toBe(0);
+  });
+
+  it('a block that lands while the document is being fetched still wins', async () => {
+    const store = new MemoryOAuthStore();
+    routes.set('/racing.json', (_req, res) => {
+      store.blockedDocuments.add(url('/racing.json'));
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(document('/racing.json')));
+    });
+    const err = await rejection(resolveMetadataDocumentClient(store, resolver(), url('/racing.json')));
+    expect(err.description).toBe(BLOCKED_DESCRIPTION);
+    expect(store.clients.size).toBe(0);
+  });
+
+  it('a known client keeps working from its stored row while its host is over the fetch limit', async () => {
+    const store = new MemoryOAuthStore();
+    const limiter = createMemoryRateLimiter(() => clock);
+    const r = resolver({ fetchLimit: { limiter, perHost: 1, perAddress: 1 } });
+    serveJson('/known.json', document('/known.json'));
+    const first = await resolveMetadataDocumentClient(store, r, url('/known.json'));
+    r.clear();
+    await expect(resolveMetadataDocumentClient(store, r, url('/known.json'))).resolves.toMatchObject({ id: first.id, clientId: url('/known.json') });
+    expect(hits.get('/known.json')).toBe(1);
+    serveJson('/unknown.json', document('/unknown.json'));
+    await rejection(resolveMetadataDocumentClient(store, r, url('/unknown.json')));
   });
 });
 

@@ -9,8 +9,16 @@
 //     and IPv6 forms embedding such an IPv4 address), then connects to the
 //     address it checked (no second resolution: no DNS rebinding);
 //   - follows no redirect, reads at most `maxBytes`, and gives up after
-//     `fetchTimeoutMs` for the whole exchange (lookup, connect, headers, body).
+//     `fetchTimeoutMs` for the whole exchange (lookup, connect, headers, body);
+//   - is not an oracle: whatever stopped it (a refused connection, a status, a
+//     timeout, an address), the caller hears one message, FETCH_FAILED_DESCRIPTION,
+//     and the reason goes to the log only (OAuthError.detail); a failure is
+//     remembered per document URL for a minute, so asking again sends nothing;
+//   - sends a host at most a few requests a minute (per name, and per address
+//     it resolves to, so many names for one address share one budget).
 // Documents are cached per the response's Cache-Control max-age, bounded.
+// An administrator deleting such a client blocks its URL: the store says so
+// before any fetch (resolveMetadataDocumentClient), until it is unblocked.
 //
 // Such a client has no secret (nothing can be shared through a public
 // document): token_endpoint_auth_method is `none`, and PKCE protects its codes.
@@ -25,7 +33,14 @@ import type { OAuthClient, OAuthStore } from './ports.ts';
 import { isLoopbackHost, redirectUriProblem } from './redirect-uri.ts';
 import { parseScope } from './scope.ts';
 
+export const FETCH_FAILED_DESCRIPTION = 'the client metadata document could not be fetched';
+export const BLOCKED_DESCRIPTION = 'this application has been blocked by an administrator';
 export const DEFAULT_FETCH_TIMEOUT_MS = 5_000;
+export const DEFAULT_NEGATIVE_TTL_MS = 60_000;
+/** Fetches a minute, per host name and per address (an IPv6 /64 counts as one address). */
+export const DEFAULT_FETCHES_PER_HOST = 30;
+export const DEFAULT_FETCHES_PER_ADDRESS = 120;
+const FETCH_LIMIT_WINDOW_SECONDS = 60;
 export const DEFAULT_MAX_DOCUMENT_BYTES = 16 * 1024;
 export const DEFAULT_CACHE_TTL_MS = 5 * 60_000;
 export const MIN_CACHE_TTL_MS = 60_000;
@@ -37,6 +52,9 @@ const MAX_REDIRECT_URIS = 20;
 
 export type ResolvedAddress = { address: string; family: number };
 
+/** Counts one hit of `key` in a window of `windowSeconds` (the shape of lib/server/http/rate-limit.ts's RateLimiter). */
+export type FetchLimiter = { hit(key: string, limit: number, windowSeconds: number): Promise<{ allowed: boolean }> };
+
 export type ClientMetadataResolverOptions = {
   /** Accept http://localhost, http://127.0.0.1 and http://[::1] documents and loopback addresses (development, tests). */
   allowHttpLoopback: boolean;
@@ -47,12 +65,23 @@ export type ClientMetadataResolverOptions = {
   /** Host name → addresses; default: the system resolver (every address). */
   lookup?: (hostname: string) => Promise<ResolvedAddress[]>;
   cache?: { minTtlMs?: number; maxTtlMs?: number; defaultTtlMs?: number; maxEntries?: number };
+  /** Failed fetches, remembered per document URL (default 60 s, bounded like `cache`). */
+  negativeCache?: { ttlMs?: number; maxEntries?: number };
+  /** Fetches a minute per host name and per address; without a limiter, none is counted (tests). */
+  fetchLimit?: { limiter: FetchLimiter; perHost?: number; perAddress?: number };
 };
+
+/** A fetch refused because its host's budget for the minute is spent: nothing was sent, nothing is remembered. */
+export class FetchLimitReached extends OAuthError {
+  constructor(detail: string) {
+    super('invalid_client', FETCH_FAILED_DESCRIPTION, { mayRedirect: false, detail });
+  }
+}
 
 export type ClientMetadataResolver = {
   /** The client a metadata-document client_id names; throws OAuthError invalid_client. */
   resolve(clientId: string): Promise<OAuthClient>;
-  /** Forgets every cached document. */
+  /** Forgets every cached document and remembered failure. */
   clear(): void;
 };
 
@@ -148,6 +177,12 @@ export function isForbiddenAddress(ip: string): boolean {
   if (v4 !== null) return isForbiddenIPv4(v4);
   const v6 = parseIPv6(s);
   return v6 === null ? true : isForbiddenIPv6(v6);
+}
+
+/** The key an address is counted under: itself, or for IPv6 its /64 (one host may use a whole /64). */
+function addressBucket(ip: string): string {
+  const g = parseIPv6(ip.replace(/^\[|\]$/g, ''));
+  return g ? `${g.slice(0, 4).map((x) => x.toString(16)).join(':')}::/64` : ip;
 }
 
 function isLoopbackAddress(ip: string): boolean {
@@ -320,8 +355,10 @@ const SYNCED_FIELDS = [
 export async function syncMetadataDocumentClient(
   store: Pick<OAuthStore, 'findClient' | 'insertClient' | 'updateClient'>,
   client: OAuthClient,
+  /** The row as the caller just read it, to save reading it again. */
+  known?: OAuthClient | null,
 ): Promise<OAuthClient> {
-  let existing = await store.findClient(client.clientId);
+  let existing = known === undefined ? await store.findClient(client.clientId) : known;
   if (!existing) {
     try {
       return await store.insertClient(toStoredClient(client));
@@ -338,6 +375,36 @@ export async function syncMetadataDocumentClient(
   }
   if (Object.keys(changes).length === 0) return existing;
   return store.updateClient(existing.id, changes as Partial<OAuthClient>);
+}
+
+type ResolveStore = Pick<OAuthStore, 'findClient' | 'insertClient' | 'updateClient' | 'deleteClient' | 'isClientDocumentBlocked'>;
+
+/**
+ * The client a metadata-document client_id names, as stored. A URL an
+ * administrator blocked (by deleting its client) is refused before anything
+ * is fetched; a stored row means it is not blocked (deleting the row and
+ * blocking the URL are one transaction), so a known client costs no extra
+ * read. A block that lands while the document is being fetched still wins:
+ * the row just inserted is taken back. While the host's fetch budget is
+ * spent, a known client carries on from its stored row.
+ */
+export async function resolveMetadataDocumentClient(store: ResolveStore, documents: ClientMetadataResolver, clientId: string): Promise<OAuthClient> {
+  const existing = await store.findClient(clientId);
+  const blocked = () => invalidClient(BLOCKED_DESCRIPTION, { detail: `client metadata document ${clientId} is blocked` });
+  if (!existing && (await store.isClientDocumentBlocked(clientId))) throw blocked();
+  let document: OAuthClient;
+  try {
+    document = await documents.resolve(clientId);
+  } catch (error) {
+    if (error instanceof FetchLimitReached && existing?.source === 'metadata_document') return existing;
+    throw error;
+  }
+  const stored = await syncMetadataDocumentClient(store, document, existing);
+  if (!existing && (await store.isClientDocumentBlocked(clientId))) {
+    await store.deleteClient(stored.id);
+    throw blocked();
+  }
+  return stored;
 }
 
 // ---------------------------------------------------------------------------
@@ -376,22 +443,33 @@ export function createClientMetadataResolver(opts: ClientMetadataResolverOptions
     defaultTtlMs: opts.cache?.defaultTtlMs ?? DEFAULT_CACHE_TTL_MS,
   };
   const maxEntries = opts.cache?.maxEntries ?? DEFAULT_MAX_CACHE_ENTRIES;
+  const negativeTtlMs = opts.negativeCache?.ttlMs ?? DEFAULT_NEGATIVE_TTL_MS;
+  const maxFailures = opts.negativeCache?.maxEntries ?? DEFAULT_MAX_CACHE_ENTRIES;
 
   const cache = new Map<string, { client: OAuthClient; expiresAt: number }>();
+  const failures = new Map<string, { error: OAuthError; failedAt: number }>();
   /** One fetch per URL at a time, however many requests wait for it. */
   const inflight = new Map<string, Promise<OAuthClient>>();
 
   const addressAllowed = (ip: string) => !isForbiddenAddress(ip) || (opts.allowHttpLoopback && isLoopbackAddress(ip));
 
+  /** Spends one fetch of `key`'s budget; false when it is spent. */
+  async function withinLimit(key: string, limit: number | undefined): Promise<boolean> {
+    if (!opts.fetchLimit) return true;
+    return (await opts.fetchLimit.limiter.hit(`cimd|${key}`, limit ?? Number.MAX_SAFE_INTEGER, FETCH_LIMIT_WINDOW_SECONDS)).allowed;
+  }
+
   function fetchDocument(clientId: string): Promise<Fetched> {
     const url = new URL(clientId);
     const host = url.hostname.replace(/^\[|\]$/g, '');
-    const fail = (problem: string) => invalidClient(`client metadata document ${clientId}: ${problem}`);
+    const fail = (detail: string) => invalidClient(FETCH_FAILED_DESCRIPTION, { detail: `client metadata document ${clientId}: ${detail}` });
+    const perHost = opts.fetchLimit?.perHost ?? DEFAULT_FETCHES_PER_HOST;
+    const perAddress = opts.fetchLimit?.perAddress ?? DEFAULT_FETCHES_PER_ADDRESS;
 
     return new Promise<Fetched>((resolve, reject) => {
       let settled = false;
       let req: http.ClientRequest | null = null;
-      const finish = (err: OAuthError | null, value?: Fetched) => {
+      const finish = (err: Error | null, value?: Fetched) => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
@@ -401,8 +479,16 @@ export function createClientMetadataResolver(opts: ClientMetadataResolverOptions
         } else resolve(value!);
       };
       const timer = setTimeout(() => finish(fail(`not fetched within ${timeoutMs} ms`)), timeoutMs);
+      /** The limiter itself failing (a shared store down) is the limiter's error, not the document's. */
+      let limiterError: unknown = null;
+      const spend = (key: string, limit: number) =>
+        withinLimit(key, limit).catch((error: unknown) => {
+          limiterError = error;
+          throw error;
+        });
 
       (async () => {
+        if (!(await spend(`host|${host.toLowerCase()}`, perHost))) throw new FetchLimitReached(`client metadata document ${clientId}: ${host} reached its limit of ${perHost} fetches a minute`);
         let addresses: ResolvedAddress[];
         if (isIP(host)) addresses = [{ address: host, family: isIP(host) }];
         else {
@@ -415,6 +501,9 @@ export function createClientMetadataResolver(opts: ClientMetadataResolverOptions
         if (addresses.length === 0) throw fail(`could not resolve ${host}`);
         // Every address must be acceptable: a name mixing public and private answers is refused.
         if (!addresses.every((a) => addressAllowed(a.address))) throw fail(`${host} resolves to a non-public address`);
+        if (settled) return;
+        const bucket = addressBucket(addresses[0]!.address);
+        if (!(await spend(`address|${bucket}`, perAddress))) throw new FetchLimitReached(`client metadata document ${clientId}: ${bucket} reached its limit of ${perAddress} fetches a minute`);
         if (settled) return;
 
         const target = addresses[0]!;
@@ -461,7 +550,7 @@ export function createClientMetadataResolver(opts: ClientMetadataResolverOptions
           res.on('aborted', () => finish(fail('was cut off')));
         });
         req.end();
-      })().catch((err: unknown) => finish(err instanceof OAuthError ? err : fail('could not be fetched')));
+      })().catch((err: unknown) => finish(limiterError !== null ? (err as Error) : err instanceof OAuthError ? err : fail('could not be fetched')));
     });
   }
 
@@ -471,7 +560,11 @@ export function createClientMetadataResolver(opts: ClientMetadataResolverOptions
     try {
       document = JSON.parse(fetched.body.toString('utf8'));
     } catch {
-      throw invalidClient(`client metadata document ${clientId}: is not valid JSON`);
+      document = undefined;
+    }
+    // Only a JSON object is a document at all: anything else says no more than a failed fetch.
+    if (document === null || typeof document !== 'object' || Array.isArray(document)) {
+      throw invalidClient(FETCH_FAILED_DESCRIPTION, { detail: `client metadata document ${clientId}: is not valid JSON (an object)` });
     }
     const fetchedAt = now();
     const client = documentToClient(clientId, document, new Date(fetchedAt));
@@ -481,6 +574,14 @@ export function createClientMetadataResolver(opts: ClientMetadataResolverOptions
     return client;
   }
 
+  /** Remembers a failed fetch; a refusal for the limit sent nothing, so there is nothing to remember. */
+  function remember(clientId: string, error: unknown): void {
+    if (!(error instanceof OAuthError) || error instanceof FetchLimitReached) return;
+    failures.delete(clientId);
+    failures.set(clientId, { error, failedAt: now() });
+    while (failures.size > maxFailures) failures.delete(failures.keys().next().value!);
+  }
+
   return {
     async resolve(clientId) {
       const problem = typeof clientId === 'string' ? clientMetadataDocumentIdProblem(clientId, opts) : 'must be a string';
@@ -488,15 +589,32 @@ export function createClientMetadataResolver(opts: ClientMetadataResolverOptions
       const hit = cache.get(clientId);
       if (hit && now() < hit.expiresAt) return structuredClone(hit.client);
       if (hit) cache.delete(clientId);
+      const failed = failures.get(clientId);
+      if (failed && now() - failed.failedAt < negativeTtlMs) {
+        const { code, description, detail } = failed.error;
+        const ago = Math.round((now() - failed.failedAt) / 1000);
+        throw new OAuthError(code, description, { mayRedirect: false, detail: detail && `${detail} (a failure ${ago} s ago, remembered for ${negativeTtlMs / 1000} s)` });
+      }
+      if (failed) failures.delete(clientId);
       let pending = inflight.get(clientId);
       if (!pending) {
-        pending = load(clientId).finally(() => inflight.delete(clientId));
+        pending = load(clientId)
+          .then((client) => {
+            failures.delete(clientId);
+            return client;
+          })
+          .catch((error: unknown) => {
+            remember(clientId, error);
+            throw error;
+          })
+          .finally(() => inflight.delete(clientId));
         inflight.set(clientId, pending);
       }
       return structuredClone(await pending);
     },
     clear() {
       cache.clear();
+      failures.clear();
     },
   };
 }

@@ -47,14 +47,18 @@ export class OAuthError extends Error {
   constructor(
     readonly code: OAuthErrorCode,
     readonly description: string,
-    opts: { status?: number; mayRedirect?: boolean; headers?: Record<string, string> } = {},
+    opts: { status?: number; mayRedirect?: boolean; headers?: Record<string, string>; detail?: string } = {},
   ) {
     super(`${code}: ${description}`);
     this.name = 'OAuthError';
     this.status = opts.status ?? STATUS[code];
     this.mayRedirect = opts.mayRedirect ?? true;
     this.headers = opts.headers ?? {};
+    this.detail = opts.detail;
   }
+
+  /** What happened, for the server's log only: never sent to the caller. */
+  readonly detail: string | undefined;
 
   /** Extra response headers, e.g. WWW-Authenticate on a 401. */
   readonly headers: Record<string, string>;
@@ -68,7 +72,7 @@ export class OAuthError extends Error {
 }
 
 export const invalidRequest = (description: string) => new OAuthError('invalid_request', description);
-export const invalidClient = (description: string, opts: { status?: number; headers?: Record<string, string> } = {}) =>
+export const invalidClient = (description: string, opts: { status?: number; headers?: Record<string, string>; detail?: string } = {}) =>
   new OAuthError('invalid_client', description, { ...opts, mayRedirect: false });
 export const invalidGrant = (description: string) => new OAuthError('invalid_grant', description);
 export const invalidScope = (description: string) => new OAuthError('invalid_scope', description);

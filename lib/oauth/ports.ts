@@ -61,7 +61,7 @@ export type RefreshToken = {
   expiresAt: Date;
   rotatedAt: Date | null;
   revokedAt: Date | null;
-  /** The successor's token response, sealed, kept for the reuse grace window. */
+  /** The successor's token response, sealed, kept for the reuse grace window only (null without one, and once it has passed). */
   retryCipher: string | null;
 };
 
@@ -139,6 +139,8 @@ export interface OAuthStore {
   updateClient(id: string, changes: Partial<Omit<OAuthClient, 'id' | 'clientId' | 'createdAt'>>): Promise<OAuthClient>;
   deleteClient(id: string): Promise<void>;
   touchClient(id: string, at: Date): Promise<void>;
+  /** Whether an administrator blocked this metadata-document client_id (deleting its client blocks it). */
+  isClientDocumentBlocked(clientId: string): Promise<boolean>;
 
   listScopes(): Promise<ScopeDefinition[]>;
   listResourceServers(): Promise<ResourceServerRecord[]>;
@@ -157,14 +159,17 @@ export interface OAuthStore {
    * family therefore always sees those tokens.
    */
   redeemAuthorizationCode(codeId: string, at: Date, issued: IssuedTokens): Promise<'redeemed' | 'already_redeemed'>;
-  /** Same for a refresh token: rotate it (keeping the sealed response for retries) and store its successors. */
-  rotateRefreshToken(tokenId: string, at: Date, retryCipher: string, issued: IssuedTokens): Promise<'rotated' | 'already_rotated'>;
+  /** Same for a refresh token: rotate it (keeping the sealed response for retries, when there is a grace window) and store its successors. */
+  rotateRefreshToken(tokenId: string, at: Date, retryCipher: string | null, issued: IssuedTokens): Promise<'rotated' | 'already_rotated'>;
+  /** Drops the retry records of tokens rotated at or before `rotatedBy` (their grace window is over); returns how many. */
+  clearRefreshRetries(rotatedBy: Date): Promise<number>;
 
   insertRefreshToken(token: NewRefreshToken): Promise<void>;
   findRefreshToken(tokenHash: string): Promise<RefreshToken | null>;
   /**
    * Revokes every refresh and access token of a family (a code's descendants),
-   * and records the event that says why in the same transaction.
+   * drops the family's retry records, and records the event that says why in
+   * the same transaction.
    */
   revokeFamily(familyId: string, reason: string, at: Date, event?: SecurityEvent): Promise<void>;
 

@@ -228,7 +228,7 @@ describe.each(providers)('client administration on %s', (provider) => {
     expect(impact).toEqual({ grants: 1, activeGrants: 1, liveRefreshTokens: 1, liveAccessTokens: 1 });
     const grantIds = (await listActiveGrantsOfClient(db(), client.id)).grants.map((g) => g.id);
 
-    expect(await deleteClientById(db(), client.id, ADMIN)).toEqual(impact);
+    expect(await deleteClientById(db(), client.id, ADMIN)).toEqual({ ...impact, blocked: false });
     expect(await deleteClientById(db(), client.id, ADMIN)).toBeNull();
     expect(await findClientRowById(db(), client.id)).toBeNull();
     expect(await countRows(db(), 'grant', { id: { in: grantIds } })).toBe(0);

@@ -156,6 +156,7 @@ describe.each(providers)('migrations on %s', (provider) => {
   });
 
   it('a failing migration rolls back completely, records nothing and names itself', async () => {
+    // Named to sort after every real migration, so that all of those commit before it fails.
     const dir = await fixtureDir();
     cleanup.push(dir);
     await addMigration(

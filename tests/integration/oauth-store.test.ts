@@ -440,6 +440,43 @@ describe.each(providers)('the OAuth store on %s', (provider) => {
       expect(await store.rotateRefreshToken('missing', at(3), 'x', issued(grant.id, family))).toBe('already_rotated');
     });
 
+    it('rotateRefreshToken without a retry record (no grace window) stores none', async () => {
+      const { grant } = await seedGrant();
+      const family = unique('fam-');
+      const token = newRefresh(grant.id, family);
+      await store.insertRefreshToken(token);
+      expect(await store.rotateRefreshToken(token.id, at(1), null, issued(grant.id, family, token.id))).toBe('rotated');
+      expect(await store.findRefreshToken(token.tokenHash)).toMatchObject({ rotatedAt: at(1), retryCipher: null });
+    });
+
+    it('revokeFamily drops the retry records of the family, and only of that family', async () => {
+      const { grant } = await seedGrant();
+      const [a, b] = [unique('fam-a-'), unique('fam-b-')];
+      const a1 = newRefresh(grant.id, a);
+      const b1 = newRefresh(grant.id, b);
+      for (const t of [a1, b1]) await store.insertRefreshToken(t);
+      await store.rotateRefreshToken(a1.id, at(1), 'sealed-a', issued(grant.id, a, a1.id));
+      await store.rotateRefreshToken(b1.id, at(1), 'sealed-b', issued(grant.id, b, b1.id));
+      await store.revokeFamily(a, 'reuse', at(2));
+      expect((await store.findRefreshToken(a1.tokenHash))!.retryCipher).toBeNull();
+      expect((await store.findRefreshToken(b1.tokenHash))!.retryCipher).toBe('sealed-b');
+    });
+
+    it('clearRefreshRetries drops the retry records of tokens rotated at or before the cutoff, and no others', async () => {
+      const { grant } = await seedGrant();
+      const family = unique('fam-');
+      const old = newRefresh(grant.id, family);
+      const recent = newRefresh(grant.id, unique('fam-'));
+      for (const t of [old, recent]) await store.insertRefreshToken(t);
+      await store.rotateRefreshToken(old.id, at(1_000), 'sealed-old', issued(grant.id, family, old.id));
+      await store.rotateRefreshToken(recent.id, at(31_000), 'sealed-recent', issued(grant.id, recent.familyId, recent.id));
+      expect(await store.clearRefreshRetries(at(30_999))).toBeGreaterThanOrEqual(1);
+      expect(await store.findRefreshToken(old.tokenHash)).toMatchObject({ rotatedAt: at(1_000), retryCipher: null, revokedAt: null });
+      expect((await store.findRefreshToken(recent.tokenHash))!.retryCipher).toBe('sealed-recent');
+      expect(await store.clearRefreshRetries(at(31_000))).toBeGreaterThanOrEqual(1);
+      expect((await store.findRefreshToken(recent.tokenHash))!.retryCipher).toBeNull();
+    });
+
     it('rotateRefreshToken does not rotate a revoked token', async () => {
       const { grant } = await seedGrant();
       const family = unique('fam-');

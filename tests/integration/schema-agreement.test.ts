@@ -217,6 +217,7 @@ function graph(s: string): Case[] {
     { model: 'User', data: user, update: { name: 'Grace Hopper', lastLoginAt: null, isAdmin: false } },
     { model: 'LocalCredential', data: { userId: user.id, passwordHash: '$argon2id$v=19$stub', failedAttempts: 3, lockedUntil: t(), createdAt: t(), updatedAt: t() }, update: { failedAttempts: 0, lockedUntil: null } },
     { model: 'Client', data: client, update: { name: 'Renamed', disabled: false, secretRotatedAt: t() } },
+    { model: 'BlockedClientDocument', data: { url: `https://client-${s}.example/app.json`, name: 'Blocked App', blockedAt: t(), blockedBy: 'admin@example.test' }, update: { blockedBy: null } },
     { model: 'Grant', data: grant, update: { scope: 'mcp:tools mcp:read', revokedAt: null } },
     { model: 'AuthorizationCode', data: { id: `code-${s}`, codeHash: `code-hash-${s}`, grantId: grant.id, redirectUri: 'https://app.example/cb', codeChallenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', scope: 'mcp:tools', resource: 'https://mcp.example/', expiresAt: t(), redeemedAt: t(), createdAt: t() }, update: { redeemedAt: null } },
     { model: 'RefreshToken', data: { id: `rt-${s}`, tokenHash: `rt-hash-${s}`, grantId: grant.id, familyId: `family-${s}`, parentId: `rt-parent-${s}`, scope: 'mcp:tools', resource: 'https://mcp.example/', expiresAt: t(), rotatedAt: t(), revokedAt: t(), revokedReason: 'reuse', retryCipher: 'cipher', lastUsedAt: t(), createdAt: t() }, update: { revokedAt: null, revokedReason: null } },

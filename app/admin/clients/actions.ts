@@ -12,7 +12,7 @@ import { rotateClientSecret } from '@/lib/server/clients/rotate-client-secret';
 import { updateClient } from '@/lib/server/clients/update-client';
 import { getAppContext } from '@/lib/server/context';
 import type { AuditActor } from '@/lib/server/db/audit';
-import { deleteClientById, listClientsPage, setClientDisabled, type ClientPage } from '@/lib/server/db/clients';
+import { deleteClientById, listClientsPage, setClientDisabled, unblockClientDocument, type ClientPage } from '@/lib/server/db/clients';
 import { revokeActiveGrantsOfClient } from '@/lib/server/db/client-grants';
 import { parseDurationSeconds } from '@/lib/config';
 import { CLIENTS_PAGE_SIZE, parseClientListParams } from './list-params';
@@ -136,7 +136,16 @@ export async function deleteClientAction(_previous: TClientActionResult | null, 
   const impact = await deleteClientById(getAppContext().db, id.data, actorOf(admin));
   if (!impact) return NOT_FOUND;
   revalidatePath('/admin/clients');
-  redirect('/admin/clients?notice=deleted');
+  redirect(impact.blocked ? '/admin/clients?notice=deleted-blocked' : '/admin/clients?notice=deleted');
+}
+
+/** Lets a blocked metadata document be fetched again (the client comes back on its next request). */
+export async function unblockClientDocumentAction(_previous: TClientActionResult | null, form: FormData): Promise<TClientActionResult> {
+  const admin = await requireAdmin();
+  const url = z.string().min(1).max(2048).safeParse(form.get('url'));
+  if (!url.success || !(await unblockClientDocument(getAppContext().db, url.data, actorOf(admin)))) return { ok: false, message: 'That document is not blocked.' };
+  revalidatePath('/admin/clients');
+  return { ok: true, message: 'Unblocked: the application can sign users in again.' };
 }
 
 // ---------------------------------------------------------------------------

@@ -1,14 +1,15 @@
 'use client';
 // The clients list (keyset-paged, search and filters in the URL), the create
-// form with the new secret shown once, and pruning with a preview.
+// form with the new secret shown once, pruning with a preview, and the blocked
+// metadata documents with their Unblock buttons.
 import Link from 'next/link';
 import { useQueryClient } from '@tanstack/react-query';
 import { useActionState, useEffect, useState } from 'react';
 import { ListPager, ListSearch, ListTable, useKeysetList, type TKeysetPage, type TListParams } from '@/components/admin/keyset-list';
 import { EmptyState } from '@/components/ui/card';
 import { TableHead } from '@/components/ui/table';
-import type { ClientListRow } from '@/lib/server/db/clients';
-import { createClientAction, fetchClientsPageAction, pruneClientsAction, type TCreateClientState, type TPruneState } from './actions';
+import type { BlockedClientDocument, ClientListRow } from '@/lib/server/db/clients';
+import { createClientAction, fetchClientsPageAction, pruneClientsAction, unblockClientDocumentAction, type TClientActionResult, type TCreateClientState, type TPruneState } from './actions';
 import { formatWhen, SOURCE_LABEL } from './format';
 import { FieldError, SettingsFields, ShownOnce } from './settings-fields';
 
@@ -178,5 +179,49 @@ export function PruneClientsForm({ defaultIdle, automatic }: { defaultIdle: stri
         </form>
       ) : null}
     </div>
+  );
+}
+
+/** Metadata-document URLs blocked by deleting their client; Unblock lets the application sign users in again. */
+export function BlockedDocuments({ documents }: { documents: BlockedClientDocument[] }) {
+  return (
+    <div>
+      <p className="mb-3 text-sm text-slate-600">
+        Deleting a metadata-document client blocks its URL: Gatehouse refuses the application without fetching anything. Unblock one to let it sign users in again.
+      </p>
+      <table className="w-full text-left text-sm" aria-label="Blocked metadata documents">
+        <TableHead columns={['Application', 'Blocked', { label: '', className: 'py-1 font-medium' }]} />
+        <tbody>
+          {documents.map((d) => (
+            <tr key={d.url} className="border-t border-slate-100 align-top" data-testid="blocked-document">
+              <td className="py-2 pr-3">
+                <div className="font-medium text-slate-900">{d.name}</div>
+                <div className="font-mono text-xs text-slate-500 break-all">{d.url}</div>
+              </td>
+              <td className="py-2 pr-3 whitespace-nowrap text-slate-600">
+                {formatWhen(d.blockedAt)}
+                {d.blockedBy ? <div className="text-xs">by {d.blockedBy}</div> : null}
+              </td>
+              <td className="py-2">
+                <UnblockDocument url={d.url} name={d.name} />
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+function UnblockDocument({ url, name }: { url: string; name: string }) {
+  const [state, action, pending] = useActionState<TClientActionResult | null, FormData>(unblockClientDocumentAction, null);
+  return (
+    <form action={action} className="space-y-1">
+      <input type="hidden" name="url" value={url} />
+      <button type="submit" disabled={pending} aria-label={`Unblock ${name}`} className="rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm font-medium text-slate-800 hover:bg-slate-50 disabled:opacity-60">
+        {pending ? 'Unblocking…' : 'Unblock'}
+      </button>
+      {state ? <p role={state.ok ? 'status' : 'alert'} className={`text-xs ${state.ok ? 'text-emerald-700' : 'text-red-700'}`}>{state.message}</p> : null}
+    </form>
   );
 }

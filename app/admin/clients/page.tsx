@@ -6,10 +6,10 @@ import { Card } from '@/components/ui/card';
 import { PageHeader } from '@/components/ui/page-header';
 import { requireAdmin } from '@/lib/server/auth/current-user';
 import { getAppContext } from '@/lib/server/context';
-import { decodeGroupKey, listClientsPage } from '@/lib/server/db/clients';
+import { decodeGroupKey, listBlockedClientDocuments, listClientsPage } from '@/lib/server/db/clients';
 import { listScopeNames } from '@/lib/server/db/scope-names';
 import { CLIENTS_PAGE_SIZE, parseClientListParams, toListParams } from './list-params';
-import { ClientsList, CreateClientForm, PruneClientsForm } from './page-client';
+import { BlockedDocuments, ClientsList, CreateClientForm, PruneClientsForm } from './page-client';
 
 export const metadata: Metadata = { title: 'Clients' };
 
@@ -27,14 +27,16 @@ export default async function ClientsPage({ searchParams }: { searchParams: Sear
   const raw = await searchParams;
   const params = parseClientListParams(raw);
   const { after, ...filter } = params;
-  const [page, scopes] = await Promise.all([listClientsPage(db, filter, { after, limit: CLIENTS_PAGE_SIZE }), listScopeNames(db)]);
+  const [page, scopes, blocked] = await Promise.all([listClientsPage(db, filter, { after, limit: CLIENTS_PAGE_SIZE }), listScopeNames(db), listBlockedClientDocuments(db)]);
   const group = filter.group ? decodeGroupKey(filter.group) : null;
   const listParams = toListParams(params);
   return (
     <div className="space-y-6">
       <PageHeader title="Clients" description="Applications that may ask users for access, and resource servers that introspect tokens." />
-      {raw.notice === 'deleted' ? (
-        <p role="status" className="rounded-md border border-emerald-300 bg-emerald-50 p-3 text-sm text-emerald-900">The client was deleted, with its grants and tokens.</p>
+      {raw.notice === 'deleted' || raw.notice === 'deleted-blocked' ? (
+        <p role="status" className="rounded-md border border-emerald-300 bg-emerald-50 p-3 text-sm text-emerald-900">
+          The client was deleted, with its grants and tokens.{raw.notice === 'deleted-blocked' ? ' Its metadata document URL is blocked until you unblock it below.' : ''}
+        </p>
       ) : null}
       <Card title="Clients">
         {filter.group ? (
@@ -45,6 +47,11 @@ export default async function ClientsPage({ searchParams }: { searchParams: Sear
         ) : null}
         <ClientsList key={JSON.stringify(listParams)} initialParams={listParams} initialPage={page} />
       </Card>
+      {blocked.length ? (
+        <Card title="Blocked metadata documents">
+          <BlockedDocuments documents={blocked} />
+        </Card>
+      ) : null}
       <Card title="New client">
         <CreateClientForm scopes={scopes} />
       </Card>

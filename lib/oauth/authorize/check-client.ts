@@ -11,7 +11,7 @@ export async function checkClient(ctx: OAuthContext, params: AuthorizationParams
   try {
     client = await ctx.clients.resolve(params.client_id);
   } catch (error) {
-    if (error instanceof OAuthError) throw new AuthorizationError(new OAuthError(error.code, error.description, { mayRedirect: false }));
+    if (error instanceof OAuthError) throw new AuthorizationError(new OAuthError(error.code, error.description, { mayRedirect: false, detail: error.detail }));
     throw error;
   }
   if (!client) throw new AuthorizationError(new OAuthError('invalid_client', 'unknown client; it may need to register again', { mayRedirect: false }));

@@ -7,7 +7,7 @@ import { clientFixture, createMemoryContext, TEST_NOW, type MemoryContext } from
 import { hashToken } from '../../crypto.ts';
 import { OAuthError } from '../errors.ts';
 import type { OAuthClient } from '../ports.ts';
-import { refreshAccessToken } from './refresh-token.ts';
+import { clearExpiredRefreshRetries, refreshAccessToken } from './refresh-token.ts';
 
 let ctx: MemoryContext;
 let client: OAuthClient;
@@ -32,6 +32,8 @@ async function setUp(grace: number) {
 }
 
 const refresh = () => refreshAccessToken(ctx, client, { refresh_token: REFRESH });
+/** The retry record of the first refresh token (the one every test rotates). */
+const retryRecord = () => ctx.store.refreshTokens.get(hashToken(REFRESH))!.retryCipher;
 const at = (ms: number) => new Date(TEST_NOW.getTime() + ms);
 
 describe('with the default grace window', () => {
@@ -52,10 +54,37 @@ describe('with the default grace window', () => {
     expect([...ctx.store.accessTokens.values()].every((t) => t.revokedAt)).toBe(true);
     await expect(refreshAccessToken(ctx, client, { refresh_token: first.refresh_token })).rejects.toBeInstanceOf(OAuthError);
   });
+
+  it('a retry after the window is treated as reuse, and the retry record goes with the family', async () => {
+    await refresh();
+    expect(retryRecord()).not.toBeNull();
+    ctx.setNow(at(30_000));
+    await expect(refresh()).rejects.toMatchObject({ code: 'invalid_grant' });
+    expect(ctx.store.events.at(-1)).toMatchObject({ action: 'oauth.refresh_reused', details: { outcome: 'family_revoked' } });
+    expect(retryRecord()).toBeNull();
+  });
+
+  it('the sweep clears retry records once the window has passed, and only then', async () => {
+    const first = await refresh();
+    ctx.setNow(at(29_999));
+    expect(await clearExpiredRefreshRetries(ctx)).toBe(0);
+    expect(retryRecord()).not.toBeNull();
+    ctx.setNow(at(30_000));
+    expect(await clearExpiredRefreshRetries(ctx)).toBe(1);
+    expect(retryRecord()).toBeNull();
+    // The successor is untouched and still works.
+    await expect(refreshAccessToken(ctx, client, { refresh_token: first.refresh_token })).resolves.toMatchObject({ token_type: 'Bearer' });
+  });
 });
 
 describe('with GATEHOUSE_REFRESH_REUSE_GRACE=0', () => {
   beforeEach(() => setUp(0));
+
+  it('a rotated token keeps no retry record (the successor\'s tokens are stored nowhere)', async () => {
+    await refresh();
+    expect(ctx.store.refreshTokens.get(hashToken(REFRESH))!.rotatedAt).not.toBeNull();
+    expect(retryRecord()).toBeNull();
+  });
 
   it('a reuse a moment later revokes the family', async () => {
     await refresh();

@@ -1,7 +1,10 @@
 // grant_type=refresh_token (RFC 6749 §6, OAuth 2.1 §4.3.1 and §4.3.3): the token
 // rotates on every use. A retry of the just-rotated token inside the grace
 // window gets the same new tokens back (a client that lost the response must
-// not lose the grant); any other reuse revokes the whole family.
+// not lose the grant); any other reuse revokes the whole family. The retry
+// record (the successor's response, sealed) holds live tokens, so it is kept
+// only for the window: not at all without one, dropped with a revoked family,
+// and swept once the window is over (clearExpiredRefreshRetries).
 import { hashToken } from '../../crypto.ts';
 import { signAccessToken } from '../access-token.ts';
 import type { OAuthContext } from '../context.ts';
@@ -53,7 +56,8 @@ export async function refreshAccessToken(ctx: OAuthContext, client: OAuthClient,
   const successor = newRefreshToken(ctx, { grantId: grant.id, familyId: token.familyId, parentId: token.id, scope: token.scope, resource: token.resource });
   const response = tokenResponse(access, scope, successor.value);
 
-  const outcome = await ctx.store.rotateRefreshToken(token.id, now, ctx.seal(JSON.stringify(response)), {
+  const retryCipher = ctx.ttl.refreshReuseGrace > 0 ? ctx.seal(JSON.stringify(response)) : null;
+  const outcome = await ctx.store.rotateRefreshToken(token.id, now, retryCipher, {
     accessToken: access.record,
     refreshToken: successor.record,
   });
@@ -88,4 +92,9 @@ async function retryOrRevoke(ctx: OAuthContext, client: OAuthClient, token: Refr
   else await ctx.store.revokeFamily(token.familyId, 'reuse', now, event);
   if (isRetry) return retry!;
   throw invalidGrant('the refresh token has already been used');
+}
+
+/** Drops the retry records whose grace window is over (a retry is one while less than the window has passed); returns how many. */
+export function clearExpiredRefreshRetries(ctx: Pick<OAuthContext, 'store' | 'now' | 'ttl'>): Promise<number> {
+  return ctx.store.clearRefreshRetries(new Date(ctx.now().getTime() - ctx.ttl.refreshReuseGrace * 1000));
 }

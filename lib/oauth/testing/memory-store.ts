@@ -40,6 +40,8 @@ export class MemoryOAuthStore implements OAuthStore {
   /** By jti. */
   readonly accessTokens = new Map<string, AccessTokenRecord>();
   readonly events: SecurityEvent[] = [];
+  /** Metadata-document client_ids an administrator blocked. */
+  readonly blockedDocuments = new Set<string>();
 
   // Seeds for the catalogue and for reach.
   scopes: ScopeDefinition[] = [];
@@ -97,6 +99,10 @@ export class MemoryOAuthStore implements OAuthStore {
 
   async touchClient(id: string, at: Date): Promise<void> {
     if (this.clients.has(id)) this.clientLastUsed.set(id, at);
+  }
+
+  async isClientDocumentBlocked(clientId: string): Promise<boolean> {
+    return this.blockedDocuments.has(clientId);
   }
 
   // -- catalogue -------------------------------------------------------------
@@ -163,7 +169,7 @@ export class MemoryOAuthStore implements OAuthStore {
 
   // -- refresh tokens --------------------------------------------------------
 
-  async rotateRefreshToken(tokenId: string, at: Date, retryCipher: string, issued: IssuedTokens): Promise<'rotated' | 'already_rotated'> {
+  async rotateRefreshToken(tokenId: string, at: Date, retryCipher: string | null, issued: IssuedTokens): Promise<'rotated' | 'already_rotated'> {
     const row = [...this.refreshTokens.values()].find((t) => t.id === tokenId);
     if (!row || row.rotatedAt || row.revokedAt) return 'already_rotated';
     row.rotatedAt = at;
@@ -184,8 +190,22 @@ export class MemoryOAuthStore implements OAuthStore {
 
 
 
+  async clearRefreshRetries(rotatedBy: Date): Promise<number> {
+    let cleared = 0;
+    for (const t of this.refreshTokens.values()) {
+      if (t.retryCipher === null || !t.rotatedAt || t.rotatedAt > rotatedBy) continue;
+      t.retryCipher = null;
+      cleared++;
+    }
+    return cleared;
+  }
+
   async revokeFamily(familyId: string, _reason: string, at: Date, event?: SecurityEvent): Promise<void> {
-    for (const t of this.refreshTokens.values()) if (t.familyId === familyId && !t.revokedAt) t.revokedAt = at;
+    for (const t of this.refreshTokens.values()) {
+      if (t.familyId !== familyId) continue;
+      if (!t.revokedAt) t.revokedAt = at;
+      t.retryCipher = null;
+    }
     for (const t of this.accessTokens.values()) if (t.familyId === familyId && !t.revokedAt) t.revokedAt = at;
     if (event) this.events.push(copy(event));
   }

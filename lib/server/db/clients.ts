@@ -316,15 +316,46 @@ export async function describeClientDeletion(db: Db, id: string, now = new Date(
   return deletionImpact(db.prisma as unknown as Tx, id, now);
 }
 
-/** Deletes the client; its grants, codes, refresh and access tokens go with it (onDelete: Cascade). */
-export async function deleteClientById(db: Db, id: string, actor: AuditActor, now = new Date()): Promise<ClientDeletionImpact | null> {
+/**
+ * Deletes the client; its grants, codes, refresh and access tokens go with it
+ * (onDelete: Cascade). A metadata-document client would otherwise be fetched
+ * and stored again on its next request, so its URL is blocked in the same
+ * transaction (`blocked: true` in the answer and the audit event).
+ */
+export async function deleteClientById(db: Db, id: string, actor: AuditActor, now = new Date()): Promise<(ClientDeletionImpact & { blocked: boolean }) | null> {
   return db.prisma.$transaction(async (tx) => {
     const row = await tx.client.findUnique({ where: { id }, select: { clientId: true, name: true, source: true } });
     if (!row) return null;
     const impact = await deletionImpact(tx, id, now);
+    const blocked = row.source === 'metadata_document';
     await tx.client.delete({ where: { id } });
-    await tx.auditEvent.create({ data: auditEventData({ actor, action: 'client.deleted', target: { type: 'client', id: row.clientId }, details: { name: row.name, source: row.source, ...impact } }, now) });
-    return impact;
+    if (blocked) {
+      const block = { name: row.name, blockedAt: now, blockedBy: actor.label ?? actor.type };
+      await tx.blockedClientDocument.upsert({ where: { url: row.clientId }, create: { url: row.clientId, ...block }, update: block });
+    }
+    await tx.auditEvent.create({
+      data: auditEventData({ actor, action: 'client.deleted', target: { type: 'client', id: row.clientId }, details: { name: row.name, source: row.source, ...impact, ...(blocked ? { blocked } : {}) } }, now),
+    });
+    return { ...impact, blocked };
+  });
+}
+
+// ---------------------------------------------------------------------------
+// Blocked metadata documents
+
+export type BlockedClientDocument = { url: string; name: string; blockedAt: Date; blockedBy: string | null };
+
+/** The blocked document URLs, newest first (a short list: one row per deleted metadata-document client). */
+export async function listBlockedClientDocuments(db: Db, limit = 100): Promise<BlockedClientDocument[]> {
+  return db.prisma.blockedClientDocument.findMany({ orderBy: [{ blockedAt: 'desc' }, { url: 'asc' }], take: limit });
+}
+
+/** Lifts a block: the document is fetched again on the client's next request. False when it was not blocked. */
+export async function unblockClientDocument(db: Db, url: string, actor: AuditActor): Promise<boolean> {
+  return db.prisma.$transaction(async (tx) => {
+    const { count } = await tx.blockedClientDocument.deleteMany({ where: { url } });
+    if (count === 1) await tx.auditEvent.create({ data: auditEventData({ actor, action: 'client.document_unblocked', target: { type: 'client', id: url } }) });
+    return count === 1;
   });
 }
 

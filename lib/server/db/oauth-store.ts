@@ -95,6 +95,10 @@ function createPrismaOAuthStore(db: Db): OAuthStore {
       await prisma.client.updateMany({ where: { id, ...usedBefore(at) }, data: { lastUsedAt: at } });
     },
 
+    async isClientDocumentBlocked(clientId) {
+      return (await prisma.blockedClientDocument.count({ where: { url: clientId } })) > 0;
+    },
+
     // -- catalogue -----------------------------------------------------------
 
     async listScopes(): Promise<ScopeDefinition[]> {
@@ -224,6 +228,12 @@ function createPrismaOAuthStore(db: Db): OAuthStore {
     },
 
 
+    async clearRefreshRetries(rotatedBy) {
+      // The partial index on rotatedAt WHERE retryCipher IS NOT NULL keeps this to the records there are.
+      const { count } = await prisma.refreshToken.updateMany({ where: { retryCipher: { not: null }, rotatedAt: { lte: rotatedBy } }, data: { retryCipher: null } });
+      return count;
+    },
+
     async revokeFamily(familyId, reason, at, event) {
       // One transaction: no reader sees the refresh tokens revoked but the
       // access tokens of the family still live (or the reverse).
@@ -232,6 +242,7 @@ function createPrismaOAuthStore(db: Db): OAuthStore {
           where: { familyId, revokedAt: null },
           data: { revokedAt: at, revokedReason: reason },
         }),
+        prisma.refreshToken.updateMany({ where: { familyId, retryCipher: { not: null } }, data: { retryCipher: null } }),
         prisma.accessToken.updateMany({ where: { familyId, revokedAt: null }, data: { revokedAt: at } }),
         ...(event ? [prisma.auditEvent.create({ data: securityEventAuditData(event) })] : []),
       ]);

@@ -107,6 +107,7 @@ function prepare(connection: BetterSqlite3.Database) {
       'INSERT INTO "RefreshToken" ("id", "tokenHash", "grantId", "familyId", "parentId", "scope", "resource", "expiresAt", "createdAt") VALUES (@id, @tokenHash, @grantId, @familyId, @parentId, @scope, @resource, @expiresAt, @createdAt)',
     ),
     revokeFamilyRefresh: sql('UPDATE "RefreshToken" SET "revokedAt" = ?, "revokedReason" = ? WHERE "familyId" = ? AND "revokedAt" IS NULL'),
+    dropFamilyRetries: sql('UPDATE "RefreshToken" SET "retryCipher" = NULL WHERE "familyId" = ? AND "retryCipher" IS NOT NULL'),
     revokeFamilyAccess: sql('UPDATE "AccessToken" SET "revokedAt" = ? WHERE "familyId" = ? AND "revokedAt" IS NULL'),
     insertAccess: sql(
       'INSERT INTO "AccessToken" ("jti", "kind", "grantId", "familyId", "clientId", "userId", "kid", "scope", "audience", "expiresAt", "createdAt") VALUES (@jti, @kind, @grantId, @familyId, @clientId, @userId, @kid, @scope, @audience, @expiresAt, @createdAt)',
@@ -332,6 +333,7 @@ export function sqliteHotPaths(db: Db): Partial<OAuthStore> | null {
     // Both statements or neither: the batch runs each write in its own savepoint.
     revokeFamily: (familyId, reason, at, event) => write((s) => {
       s.revokeFamilyRefresh.run(sqliteTime(at), reason, familyId);
+      s.dropFamilyRetries.run(familyId);
       s.revokeFamilyAccess.run(sqliteTime(at), familyId);
       if (event) insertSecurityEvent(s, event);
     }),

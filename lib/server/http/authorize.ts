@@ -11,7 +11,7 @@ import type { OAuthContext } from '../../oauth/context.ts';
 import { userOfRequest } from '../auth/request-user.ts';
 import type { AppContext } from '../context.ts';
 import { getOAuthContext } from '../oauth/provider.ts';
-import { NO_STORE, sendEmpty, sendHtmlPage } from './respond.ts';
+import { logOAuthErrorDetail, NO_STORE, sendEmpty, sendHtmlPage } from './respond.ts';
 
 /** Validates, or answers the error itself and returns null. */
 export async function validateOrAnswer(ctx: OAuthContext, res: ServerResponse, search: URLSearchParams): Promise<ValidatedAuthorizationRequest | null> {
@@ -19,6 +19,7 @@ export async function validateOrAnswer(ctx: OAuthContext, res: ServerResponse, s
     return await validateAuthorizationRequest(ctx, readAuthorizationParams(search));
   } catch (error) {
     if (!(error instanceof AuthorizationError)) throw error;
+    logOAuthErrorDetail(res, error.error);
     if (error.redirectUri) {
       sendEmpty(res, 303, { Location: errorRedirect(ctx, error.redirectUri, error.error, error.state), ...NO_STORE });
     } else {

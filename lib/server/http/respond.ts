@@ -39,8 +39,14 @@ export function sendEmpty(res: ServerResponse, status: number, headers: Record<s
 }
 
 /** An OAuthError as its RFC body; anything else as a logged, generic server_error. */
+/** What an OAuthError's caller is not told (its detail) goes to the log, naming the request. */
+export function logOAuthErrorDetail(res: ServerResponse, error: OAuthError): void {
+  if (error.detail) log('info', 'oauth request refused', { error: error.code, detail: error.detail, request_id: String(res.getHeader('X-Request-Id') ?? '') });
+}
+
 export function sendOAuthError(res: ServerResponse, error: unknown, headers: Record<string, string> = {}): void {
   if (error instanceof OAuthError) {
+    logOAuthErrorDetail(res, error);
     sendJson(res, error.status, error.toJSON(), { ...NO_STORE, ...headers, ...error.headers });
     return;
   }

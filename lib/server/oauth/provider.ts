@@ -1,21 +1,30 @@
 // Assembles the protocol core's context from the application's parts.
 import { deriveKey, seal, unseal } from '../../crypto.ts';
-import { createClientMetadataResolver, isClientMetadataDocumentId, syncMetadataDocumentClient } from '../../oauth/client-metadata-document.ts';
+import { createClientMetadataResolver, isClientMetadataDocumentId, resolveMetadataDocumentClient } from '../../oauth/client-metadata-document.ts';
 import type { ClientResolver, OAuthContext } from '../../oauth/context.ts';
 import type { OAuthStore } from '../../oauth/ports.ts';
 import type { AppContext } from '../context.ts';
 import { createOAuthStore } from '../db/oauth-store.ts';
+import { createMemoryRateLimiter, createRedisRateLimiter } from '../http/rate-limit.ts';
+import { getRedis } from '../runtime/redis.ts';
 import { instrumentOAuthStore } from '../observability/store-metrics.ts';
 import { createKeyProvider } from './key-provider.ts';
 import { withCachedScopes } from './scope-cache.ts';
 
-/** Registered clients from the store; https client ids through their metadata documents, stored so grants can reference them. */
-function createClientResolver(store: OAuthStore, allowHttpLoopback: boolean): ClientResolver {
-  const documents = createClientMetadataResolver({ allowHttpLoopback });
+/**
+ * Registered clients from the store; https client ids through their metadata
+ * documents, stored so grants can reference them. The per-host fetch budget is
+ * counted in Redis when REDIS_URL is set (every instance spends one budget),
+ * else in this process.
+ */
+function createClientResolver(store: OAuthStore, config: AppContext['config']): ClientResolver {
+  const allowHttpLoopback = config.cimdAllowHttpLoopback;
+  const limiter = config.redisUrl ? createRedisRateLimiter(getRedis(config.redisUrl), 'gatehouse:cimd:') : createMemoryRateLimiter();
+  const documents = createClientMetadataResolver({ allowHttpLoopback, fetchLimit: { limiter } });
   return {
     async resolve(clientId) {
       if (!isClientMetadataDocumentId(clientId, { allowHttpLoopback })) return store.findClient(clientId);
-      return syncMetadataDocumentClient(store, await documents.resolve(clientId));
+      return resolveMetadataDocumentClient(store, documents, clientId);
     },
   };
 }
@@ -41,7 +50,7 @@ function buildOAuthContext(app: AppContext): OAuthContext {
   const byDb = (globalForOAuth.__gatehouseOAuthContexts ??= new WeakMap());
   let contexts = byDb.get(app.db);
   if (!contexts) byDb.set(app.db, (contexts = new Map()));
-  const key = JSON.stringify([app.secret, app.config.issuer, app.config.ttl, app.config.cimdAllowHttpLoopback]);
+  const key = JSON.stringify([app.secret, app.config.issuer, app.config.ttl, app.config.cimdAllowHttpLoopback, app.config.redisUrl ?? null]);
   const cached = contexts.get(key);
   if (cached) return cached;
   // Counted for /metrics: security events (auth failures) and issued tokens.
@@ -51,7 +60,7 @@ function buildOAuthContext(app: AppContext): OAuthContext {
     issuer: app.config.issuer,
     store,
     keys: createKeyProvider(app.db, app.secret, { accessTokenTtlSeconds: app.config.ttl.accessToken }),
-    clients: createClientResolver(store, app.config.cimdAllowHttpLoopback),
+    clients: createClientResolver(store, app.config),
     now: () => new Date(),
     ttl: app.config.ttl,
     seal: (plaintext) => seal(plaintext, retryKey),

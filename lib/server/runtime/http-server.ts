@@ -18,6 +18,8 @@ import { applyEdgeIdentity } from './edge-identity.ts';
 import { serveReadiness, startReadinessProbe } from './health.ts';
 import { startDynamicClientPruning } from './client-pruning.ts';
 import { announceFirstRun } from './first-run.ts';
+import { startRefreshRetrySweep } from './refresh-retry-sweep.ts';
+import { getOAuthContext } from '../oauth/provider.ts';
 import { closeRedis } from './redis.ts';
 import { startSqliteCheckpointer } from '../db/sqlite-checkpointer.ts';
 import { bridgeConsoleToLogger, errorSummary, flushLogs, log } from './logger.ts';
@@ -119,8 +121,9 @@ export async function startHttpServer(ctx: AppContext, opts: { dev?: boolean; ho
   log('info', `Gatehouse listening on ${url}`, { issuer: ctx.config.issuer, database: ctx.config.database.provider });
   // Saying how to get in must never keep the server from serving.
   await announceFirstRun(ctx).catch((error: unknown) => log('warn', 'could not check for a first run', { error: errorSummary(error) }));
-  // Background work: pruning unused dynamic clients, when configured.
+  // Background work: pruning unused dynamic clients, when configured; clearing refresh retry records past their window.
   const pruning = ctx.config.dynamicClientMaxIdle ? startDynamicClientPruning(ctx.db, ctx.config.dynamicClientMaxIdle) : null;
+  const retrySweep = startRefreshRetrySweep(getOAuthContext(ctx));
   const checkpointer = await startSqliteCheckpointer(ctx.db, (error) => log('warn', 'WAL checkpoint failed', { error }));
 
   let closing: Promise<void> | null = null;
@@ -134,6 +137,7 @@ export async function startHttpServer(ctx: AppContext, opts: { dev?: boolean; ho
     log('info', 'shutting down: refusing new connections, finishing requests in flight', { in_flight: drainer.inFlight, drain_timeout_ms: SHUTDOWN_DRAIN_MS });
     pruning?.stop();
     readiness.stop();
+    retrySweep.stop();
     const drained = await drainer.drain(SHUTDOWN_DRAIN_MS);
     if (drained.forced) log('warn', 'shutdown: requests still running after the drain period were cut off', { abandoned: drained.abandoned });
     const steps: Array<[string, () => Promise<unknown>]> = [

@@ -1,7 +1,11 @@
 // Gatehouse's signing keys, fetched from its JWKS and kept. A token signed
 // with a kid we don't know triggers one refetch (key rotation), never more than
 // one per cooldown however many such tokens arrive; concurrent lookups share a
-// fetch. Keys are refreshed in the background after `maxAgeMs`.
+// fetch. Once the set is `maxAgeMs` old it is re-read before it is used again,
+// so a key Gatehouse retired (an emergency retirement too) stops verifying
+// within that interval; `version` moves whenever the set changes, so results
+// verified against an older set can be told apart. While the JWKS cannot be
+// read, the keys last read stay in use.
 import { importJWK, type JWK, type JWSHeaderParameters } from 'jose';
 import { InvalidTokenError, VerifierUnavailableError } from './errors.ts';
 import type { FetchLike } from './types.ts';
@@ -13,7 +17,7 @@ export type JwksCacheOptions = {
   algorithms?: readonly string[];
   /** Minimum time between two fetches caused by unknown kids. Default 30 s. */
   cooldownMs?: number;
-  /** Refresh the key set after this long even without an unknown kid. Default 10 min. */
+  /** Re-read the key set once it is this old, even without an unknown kid. Default 60 s. */
   maxAgeMs?: number;
   /** Minimum time between retries while no key set could be loaded. Default 1 s. */
   retryMs?: number;
@@ -34,13 +38,15 @@ export class JwksCache {
   #inflight: Promise<void> | null = null;
   /** How many times the JWKS was requested (for tests and metrics). */
   fetchCount = 0;
+  /** Moves whenever a read of the JWKS changes the key set (a key added, changed or gone). */
+  version = 0;
 
   constructor(options: JwksCacheOptions) {
     this.#options = {
       jwksUri: options.jwksUri,
       algorithms: options.algorithms ?? ['ES256'],
       cooldownMs: options.cooldownMs ?? 30_000,
-      maxAgeMs: options.maxAgeMs ?? 600_000,
+      maxAgeMs: options.maxAgeMs ?? 60_000,
       retryMs: options.retryMs ?? 1_000,
       timeoutMs: options.timeoutMs ?? 5_000,
     };
@@ -49,12 +55,16 @@ export class JwksCache {
   }
 
   /** A key resolver for jose's `jwtVerify`. */
-  readonly getKey = async (header: JWSHeaderParameters): Promise<CryptoKey | Uint8Array> => {
+  readonly getKey = async (header: JWSHeaderParameters): Promise<CryptoKey | Uint8Array> => (await this.resolveKey(header)).key;
+
+  /** The key a token names, with the version of the set it was found in. */
+  async resolveKey(header: JWSHeaderParameters): Promise<{ key: CryptoKey | Uint8Array; version: number }> {
     const alg = header.alg;
     if (!alg || !this.#options.algorithms.includes(alg)) throw new InvalidTokenError(`tokens signed with ${alg ?? 'no algorithm'} are not accepted`);
     const kid = header.kid;
     if (!kid) throw new InvalidTokenError('the token names no signing key (kid)');
     const entry = await this.#lookup(kid);
+    const version = this.version;
     if (!entry) throw new InvalidTokenError('the token was signed with an unknown key');
     if (entry.jwk.alg && entry.jwk.alg !== alg) throw new InvalidTokenError('the token algorithm does not match its key');
     let key = entry.keys.get(alg);
@@ -64,21 +74,34 @@ export class JwksCache {
       key.catch(() => entry.keys.delete(alg));
     }
     try {
-      return await key;
+      return { key: await key, version };
     } catch {
       throw new InvalidTokenError('the signing key could not be used');
     }
-  };
+  }
+
+  /** True once the loaded set is `maxAgeMs` old: it must be re-read (refreshIfStale) before it is trusted again. */
+  isStale(now = this.#now()): boolean {
+    return this.#keys !== null && now - this.#loadedAt >= this.#options.maxAgeMs;
+  }
+
+  /**
+   * Re-reads a stale set, shared by everyone waiting; at most one attempt per
+   * `retryMs` while the JWKS cannot be read, keeping the keys last read meanwhile.
+   */
+  async refreshIfStale(): Promise<void> {
+    const now = this.#now();
+    if (!this.isStale(now)) return;
+    if (this.#inflight) await this.#inflight.catch(() => {});
+    else if (now - this.#lastAttempt >= this.#options.retryMs) await this.#refresh().catch(() => {});
+  }
 
   async #lookup(kid: string): Promise<KeyEntry | undefined> {
     const now = this.#now();
     if (this.#keys) {
+      await this.refreshIfStale();
       const entry = this.#keys.get(kid);
-      if (entry) {
-        // Stale: refresh in the background, keep answering from what we have.
-        if (now - this.#loadedAt >= this.#options.maxAgeMs && now - this.#lastAttempt >= this.#options.retryMs) this.#refresh().catch(() => {});
-        return entry;
-      }
+      if (entry) return entry;
       // Unknown kid: one refetch per cooldown, shared by everyone waiting.
       if (this.#inflight) await this.#inflight.catch(() => {});
       else if (now - this.#lastAttempt >= this.#options.cooldownMs) await this.#refresh().catch(() => {});
@@ -114,14 +137,20 @@ export class JwksCache {
     const list = (body as { keys?: unknown })?.keys;
     if (!Array.isArray(list)) throw new VerifierUnavailableError('the JWKS document has no "keys" array');
     const keys = new Map<string, KeyEntry>();
+    let changed = this.#keys === null;
     for (const jwk of list as JWK[]) {
       if (!jwk || typeof jwk !== 'object' || typeof jwk.kid !== 'string') continue;
       if (jwk.use && jwk.use !== 'sig') continue;
       if (jwk.d) continue; // never a private key
       // Keep already-imported keys for kids that stay the same.
       const previous = this.#keys?.get(jwk.kid);
-      keys.set(jwk.kid, previous && JSON.stringify(previous.jwk) === JSON.stringify(jwk) ? previous : { jwk, keys: new Map() });
+      const same = previous !== undefined && JSON.stringify(previous.jwk) === JSON.stringify(jwk);
+      if (!same) changed = true;
+      keys.set(jwk.kid, same ? previous : { jwk, keys: new Map() });
     }
+    // Keys that left the set are dropped with the old map.
+    if (keys.size !== this.#keys?.size) changed = true;
+    if (changed) this.version += 1;
     this.#keys = keys;
     this.#loadedAt = this.#now();
   }

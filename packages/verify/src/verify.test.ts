@@ -143,6 +143,82 @@ describe('JWT access tokens, offline', () => {
   });
 });
 
+describe('key retirement (the JWKS is re-read on a short interval)', () => {
+  beforeEach(() => {
+    gh.published.splice(0, gh.published.length, key1.publicJwk, key2.publicJwk);
+  });
+  const retireKey2 = () => gh.published.splice(0, gh.published.length, key1.publicJwk);
+
+  it('a key that left the JWKS is refused once the interval (default 60 s) has passed', async () => {
+    const v = verifier();
+    const jwt = await token({}, key2);
+    await expect(v.verifyToken(jwt, { cache: false })).resolves.toMatchObject({ sub: 'user-1' });
+    retireKey2();
+    clock += 59_000;
+    await expect(v.verifyToken(jwt, { cache: false })).resolves.toMatchObject({ sub: 'user-1' });
+    expect(gh.counts.jwks).toBe(1);
+    clock += 1_000;
+    await expect(v.verifyToken(jwt, { cache: false })).rejects.toThrow(/unknown key/);
+    expect(gh.counts.jwks).toBe(2);
+  });
+
+  it('a cached positive result is dropped when the key set changes', async () => {
+    const v = verifier();
+    const jwt = await token({}, key2);
+    const first = await v.verifyToken(jwt);
+    expect(await v.verifyToken(jwt)).toBe(first);
+    retireKey2();
+    clock += 60_000;
+    await expect(v.verifyToken(jwt)).rejects.toThrow(/unknown key/);
+    await expect(v.verifyToken(jwt)).rejects.toThrow(/unknown key/);
+  });
+
+  it('the interval is configurable (jwt.jwksMaxAgeMs)', async () => {
+    const v = verifier({ jwt: { jwksMaxAgeMs: 5_000 } });
+    const jwt = await token({}, key2);
+    await v.verifyToken(jwt);
+    retireKey2();
+    clock += 5_000;
+    await expect(v.verifyToken(jwt)).rejects.toThrow(/unknown key/);
+  });
+
+  it('an unchanged key set keeps cached results, and is re-read once per interval, not per request', async () => {
+    const v = verifier();
+    const jwt = await token({ expiresIn: 600 }, key2);
+    const first = await v.verifyToken(jwt);
+    clock += 60_000;
+    const again = await Promise.all(Array.from({ length: 10 }, () => v.verifyToken(jwt)));
+    expect(again.every((a) => a === first)).toBe(true);
+    expect(gh.counts.jwks).toBe(2);
+  });
+
+  it('a key added to the set (a rotation starting) leaves the other keys\' tokens accepted', async () => {
+    const v = verifier();
+    const jwt = await token({ expiresIn: 600 });
+    await v.verifyToken(jwt);
+    gh.published.push((await makeSigningKey('k3')).publicJwk);
+    clock += 60_000;
+    await expect(v.verifyToken(jwt)).resolves.toMatchObject({ sub: 'user-1' });
+    expect(gh.counts.jwks).toBe(2);
+  });
+
+  it('while the JWKS cannot be re-read, the keys last read stay in use', async () => {
+    const v = verifier();
+    const jwt = await token({ expiresIn: 600 });
+    await v.verifyToken(jwt, { cache: false });
+    const published = gh.jwksStatus;
+    gh.jwksStatus = 503;
+    try {
+      clock += 60_000;
+      await expect(v.verifyToken(jwt, { cache: false })).resolves.toMatchObject({ sub: 'user-1' });
+      await expect(v.verifyToken(jwt)).resolves.toMatchObject({ sub: 'user-1' });
+      expect(gh.counts.jwks).toBe(2); // one attempt; the next is at least retryMs later
+    } finally {
+      gh.jwksStatus = published;
+    }
+  });
+});
+
 describe('introspected tokens', () => {
   const pat = 'gh_pat_abcdefghijklmnopqrstuvwxyz012345';
   const personal = () => ({ active: true, iss: gh.issuer, sub: 'u-7', scope: '', aud: gh.issuer, token_type: 'Bearer', token_kind: 'personal_token', workspaces: ['alpha'], tools: ['list_documents'] });

@@ -1,7 +1,9 @@
 // One verifier for every Gatehouse token. JWT access tokens are checked offline
 // (signature against the JWKS, issuer, `typ: at+jwt`, audience = this
 // resource, expiry) and the result is cached until the token expires, so a
-// repeated token costs a map lookup. Personal and team tokens — and JWTs too
+// repeated token costs a map lookup — as long as the key set it was verified
+// against is current: a result from an older version of the set (a key
+// retired, say) is dropped and the token verified again. Personal and team tokens — and JWTs too
 // when the resource asks for live revocation — are checked by introspection,
 // cached for the lifetime the resource chooses.
 import { errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
@@ -39,6 +41,7 @@ export type VerifierOptions = {
     clockToleranceSec?: number;
     /** Between two JWKS fetches caused by unknown kids. Default 30 s. */
     jwksCooldownMs?: number;
+    /** The JWKS is re-read once it is this old, before it is trusted again. Default 60 s. */
     jwksMaxAgeMs?: number;
   };
   /** A cookie that may carry the token when there is no Authorization header. Off unless set. */
@@ -159,19 +162,35 @@ export function createVerifier(options: VerifierOptions): Verifier {
         now,
       })
     : null;
-  const jwtCache = new ExpiringLru<string, AuthInfo>(options.jwt?.cacheMaxEntries ?? 10_000);
+  const jwtCache = new ExpiringLru<string, { info: AuthInfo; keySet: number }>(options.jwt?.cacheMaxEntries ?? 10_000);
   const algorithms = [...(options.jwt?.algorithms ?? ['ES256'])];
   const clockTolerance = options.jwt?.clockToleranceSec ?? 0;
+
+  /** A verified JWT from the cache, if it was verified against the current key set (re-read first when due). */
+  async function cachedJwt(token: string, t: number): Promise<AuthInfo | undefined> {
+    const hit = jwtCache.get(token, t - clockTolerance * 1000);
+    if (!hit) return undefined;
+    if (jwks.isStale(t)) await jwks.refreshIfStale();
+    if (hit.keySet === jwks.version) return hit.info;
+    jwtCache.delete(token);
+    return undefined;
+  }
 
   async function verifyJwt(token: string, cache: boolean): Promise<AuthInfo> {
     const t = now();
     if (cache) {
-      const hit = jwtCache.get(token, t - clockTolerance * 1000);
+      const hit = await cachedJwt(token, t);
       if (hit) return hit;
     }
     let payload: JWTPayload;
+    let keySet = -1;
+    const getKey = async (header: Parameters<JwksCache['getKey']>[0]) => {
+      const found = await jwks.resolveKey(header);
+      keySet = found.version;
+      return found.key;
+    };
     try {
-      ({ payload } = await jwtVerify(token, jwks.getKey, {
+      ({ payload } = await jwtVerify(token, getKey, {
         issuer,
         typ: 'at+jwt',
         algorithms,
@@ -202,7 +221,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
       tools: stringList(payload.tools),
       jti: payload.jti ?? null,
     });
-    if (cache) jwtCache.set(token, info, payload.exp! * 1000, t);
+    if (cache) jwtCache.set(token, { info, keySet }, payload.exp! * 1000, t);
     return info;
   }
 
@@ -244,7 +263,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
     const cache = opts.cache !== false;
     // Hot path: a JWT seen before is answered from the cache before any parsing.
     if (cache && !options.liveRevocation) {
-      const hit = jwtCache.get(token, now() - clockTolerance * 1000);
+      const hit = await cachedJwt(token, now());
       if (hit) return hit;
     }
     if (JWT_SHAPE.test(token)) {

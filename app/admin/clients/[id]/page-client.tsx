@@ -157,7 +157,7 @@ export function RevokeAllGrants({ id, count }: { id: string; count: number }) {
   );
 }
 
-export function DeleteClient({ id, name, impact }: { id: string; name: string; impact: ClientDeletionImpact }) {
+export function DeleteClient({ id, name, impact, metadataDocument }: { id: string; name: string; impact: ClientDeletionImpact; metadataDocument: boolean }) {
   return (
     <Confirmed
       id={id}
@@ -172,7 +172,11 @@ export function DeleteClient({ id, name, impact }: { id: string; name: string; i
             <li>{impact.liveRefreshTokens} live refresh token{impact.liveRefreshTokens === 1 ? '' : 's'}</li>
             <li>{impact.liveAccessTokens} live access token{impact.liveAccessTokens === 1 ? '' : 's'}</li>
           </ul>
-          <p className="mt-1">Anything using this client gets invalid_client; an MCP client will register again.</p>
+          {metadataDocument ? (
+            <p className="mt-1">Its metadata document URL is blocked too: the application is refused (“blocked by an administrator”) until you unblock it on the clients page.</p>
+          ) : (
+            <p className="mt-1">Anything using this client gets invalid_client; an MCP client will register again.</p>
+          )}
         </>
       }
     />

@@ -15,11 +15,21 @@ import { DeleteClient, DisableClient, EditClientForm, RevokeAllGrants, RotateSec
 
 export const metadata: Metadata = { title: 'Client' };
 
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return '';
+  }
+}
+
 export default async function ClientPage({ params }: { params: Promise<{ id: string }> }) {
   await requireAdmin();
-  const { id } = await params;
+  const { id: segment } = await params;
+  // A metadata-document client's row id has a colon (cimd:…), which arrives percent-encoded.
+  const id = decodeSegment(segment);
   const { db } = getAppContext();
-  const client = id.length <= 100 ? await getClientDetails(db, id) : null;
+  const client = id && id.length <= 100 ? await getClientDetails(db, id) : null;
   if (!client) notFound();
   const [grants, scopes, impact] = await Promise.all([listActiveGrantsOfClient(db, client.id), listScopeNames(db), describeClientDeletion(db, client.id)]);
   const facts: [string, React.ReactNode][] = [
@@ -59,7 +69,7 @@ export default async function ClientPage({ params }: { params: Promise<{ id: str
       </Card>
       <Card title="Settings">
         {client.source === 'metadata_document' ? (
-          <p className="text-sm text-slate-600">This client is described by its Client ID Metadata Document at its client_id URL; Gatehouse refreshes its settings from there. You can disable or delete it here.</p>
+          <p className="text-sm text-slate-600">This client is described by its Client ID Metadata Document at its client_id URL; Gatehouse refreshes its settings from there. You can disable it here, or delete it, which also blocks its URL.</p>
         ) : (
           <EditClientForm
             id={client.id}
@@ -103,7 +113,7 @@ export default async function ClientPage({ params }: { params: Promise<{ id: str
         <DisableClient id={client.id} disabled={client.disabled} />
       </Card>
       <Card title="Delete">
-        <DeleteClient id={client.id} name={client.name} impact={impact} />
+        <DeleteClient id={client.id} name={client.name} impact={impact} metadataDocument={client.source === 'metadata_document'} />
       </Card>
     </div>
   );

@@ -25,6 +25,8 @@ export type FakeGatehouse = {
   counts: { metadata: number; jwks: number; introspection: number };
   /** Overrides the metadata document's issuer (to test the check). */
   metadataIssuer?: string;
+  /** The JWKS endpoint's status: 200 serves `published`, anything else an error. */
+  jwksStatus: number;
   /** Milliseconds to wait before answering introspection. */
   introspectionDelayMs: number;
   close(): Promise<void>;
@@ -44,7 +46,7 @@ export async function startFakeGatehouse(): Promise<FakeGatehouse> {
     }
     if (url.pathname === '/.well-known/jwks.json') {
       fake.counts.jwks += 1;
-      return json(200, { keys: fake.published });
+      return fake.jwksStatus === 200 ? json(200, { keys: fake.published }) : json(fake.jwksStatus, { error: 'unavailable' });
     }
     if (url.pathname === '/oauth/introspect' && req.method === 'POST') {
       const chunks: Buffer[] = [];
@@ -75,6 +77,7 @@ export async function startFakeGatehouse(): Promise<FakeGatehouse> {
     answers: new Map(),
     client: { id: 'resource-server', secret: 'rs-secret with spaces+symbols' },
     counts: { metadata: 0, jwks: 0, introspection: 0 },
+    jwksStatus: 200,
     introspectionDelayMs: 0,
     close: () =>
       new Promise<void>((resolve) => {
