@@ -2,7 +2,7 @@
 // protocol core's OAuthClient, used by the OAuth store and by admin use-cases;
 // and the admin console's reads and changes, each change audited in its own
 // transaction.
-import type { ClientSource, OAuthClient, TokenEndpointAuthMethod } from '../../oauth/ports.ts';
+import type { ClientSource, NewClientRecord, OAuthClient, TokenEndpointAuthMethod } from '../../oauth/ports.ts';
 import { auditEventData, type AuditActor, type AuditInput } from './audit.ts';
 import type { Db } from './client.ts';
 import { parseList, parseObject } from './columns.ts';
@@ -13,7 +13,7 @@ type Row = Awaited<ReturnType<Db['prisma']['client']['findUniqueOrThrow']>>;
 type Tx = PrismaNs.TransactionClient;
 type ClientWhere = PrismaNs.ClientWhereInput;
 
-export type NewClient = Omit<OAuthClient, 'createdAt' | 'disabled'> & { createdBy?: string | null };
+export type NewClient = NewClientRecord & { createdBy?: string | null };
 
 export function toClient(row: Row): OAuthClient {
   return {
@@ -34,6 +34,7 @@ export function toClient(row: Row): OAuthClient {
     registrationAccessTokenHash: row.registrationAccessTokenHash,
     canIntrospect: row.canIntrospect,
     disabled: row.disabled,
+    approvedAt: row.approvedAt,
     createdAt: row.createdAt,
   };
 }

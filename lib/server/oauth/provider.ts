@@ -1,6 +1,7 @@
 // Assembles the protocol core's context from the application's parts.
 import { deriveKey, seal, unseal } from '../../crypto.ts';
 import { createClientMetadataResolver, isClientMetadataDocumentId, syncMetadataDocumentClient } from '../../oauth/client-metadata-document.ts';
+import type { TrustedDocumentHosts } from '../../oauth/cimd-trust.ts';
 import type { ClientResolver, OAuthContext } from '../../oauth/context.ts';
 import type { OAuthStore } from '../../oauth/ports.ts';
 import type { AppContext } from '../context.ts';
@@ -10,8 +11,8 @@ import { createKeyProvider } from './key-provider.ts';
 import { withCachedScopes } from './scope-cache.ts';
 
 /** Registered clients from the store; https client ids through their metadata documents, stored so grants can reference them. */
-function createClientResolver(store: OAuthStore, allowHttpLoopback: boolean): ClientResolver {
-  const documents = createClientMetadataResolver({ allowHttpLoopback });
+function createClientResolver(store: OAuthStore, allowHttpLoopback: boolean, trustedHosts: TrustedDocumentHosts): ClientResolver {
+  const documents = createClientMetadataResolver({ allowHttpLoopback, trustedHosts });
   return {
     async resolve(clientId) {
       if (!isClientMetadataDocumentId(clientId, { allowHttpLoopback })) return store.findClient(clientId);
@@ -41,7 +42,8 @@ function buildOAuthContext(app: AppContext): OAuthContext {
   const byDb = (globalForOAuth.__gatehouseOAuthContexts ??= new WeakMap());
   let contexts = byDb.get(app.db);
   if (!contexts) byDb.set(app.db, (contexts = new Map()));
-  const key = JSON.stringify([app.secret, app.config.issuer, app.config.ttl, app.config.cimdAllowHttpLoopback]);
+  const { cimdAllowHttpLoopback, cimdTrustedHosts, registration } = app.config;
+  const key = JSON.stringify([app.secret, app.config.issuer, app.config.ttl, cimdAllowHttpLoopback, cimdTrustedHosts, registration]);
   const cached = contexts.get(key);
   if (cached) return cached;
   // Counted for /metrics: security events (auth failures) and issued tokens.
@@ -51,7 +53,8 @@ function buildOAuthContext(app: AppContext): OAuthContext {
     issuer: app.config.issuer,
     store,
     keys: createKeyProvider(app.db, app.secret, { accessTokenTtlSeconds: app.config.ttl.accessToken }),
-    clients: createClientResolver(store, app.config.cimdAllowHttpLoopback),
+    clients: createClientResolver(store, cimdAllowHttpLoopback, cimdTrustedHosts),
+    registrationPolicy: registration,
     now: () => new Date(),
     ttl: app.config.ttl,
     seal: (plaintext) => seal(plaintext, retryKey),
