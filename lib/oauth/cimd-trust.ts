@@ -15,7 +15,7 @@ const LABELS = /^[a-z0-9-]+(\.[a-z0-9-]+)*$/;
 export function trustedHostProblem(entry: string): string | null {
   const host = entry.startsWith('*.') ? entry.slice(2) : entry;
   if (!LABELS.test(host)) return 'must be a host name such as mcp.example.com, or *.example.com (no scheme, port or path)';
-  if (entry.startsWith('*.') && !host.includes('.')) return 'a wildcard must leave at least two labels (*.example.com, not *.com)';
+  if (entry.startsWith('*.') && !host.includes('.')) return 'must keep at least two labels after the wildcard (*.example.com, not *.com)';
   return null;
 }
 
