@@ -12,14 +12,14 @@ import { rotateClientSecret } from '@/lib/server/clients/rotate-client-secret';
 import { updateClient } from '@/lib/server/clients/update-client';
 import { getAppContext } from '@/lib/server/context';
 import type { AuditActor } from '@/lib/server/db/audit';
-import { deleteClientById, listClientsPage, setClientDisabled, type ClientPage } from '@/lib/server/db/clients';
+import { deleteClientById, listClientsPage, setClientApproved, setClientDisabled, type ClientPage } from '@/lib/server/db/clients';
 import { revokeActiveGrantsOfClient } from '@/lib/server/db/client-grants';
 import { parseDurationSeconds } from '@/lib/config';
 import { CLIENTS_PAGE_SIZE, parseClientListParams } from './list-params';
 
 export type TClientActionResult = { ok: boolean; message: string; fieldErrors?: Record<string, string> };
 
-const actorOf = (admin: { id: string; email: string }): AuditActor => ({ type: 'user', id: admin.id, label: admin.email });
+const actorOf = (admin: { id: string; email: string }) => ({ type: 'user', id: admin.id, label: admin.email }) satisfies AuditActor;
 const ZId = z.string().trim().min(1).max(100);
 const NOT_FOUND: TClientActionResult = { ok: false, message: 'That client no longer exists.' };
 
@@ -118,6 +118,17 @@ export async function setClientDisabledAction(_previous: TClientActionResult | n
   revalidatePath(`/admin/clients/${parsed.data.id}`);
   if (!changed) return { ok: false, message: `The client is already ${disabled ? 'disabled' : 'enabled'}, or gone.` };
   return { ok: true, message: disabled ? 'Client disabled: it can get no tokens, and its tokens no longer introspect as active.' : 'Client enabled.' };
+}
+
+export async function setClientApprovedAction(_previous: TClientActionResult | null, form: FormData): Promise<TClientActionResult> {
+  const admin = await requireAdmin();
+  const parsed = z.object({ id: ZId, approved: z.enum(['true', 'false']) }).safeParse({ id: form.get('id'), approved: form.get('approved') });
+  if (!parsed.success) return NOT_FOUND;
+  const approved = parsed.data.approved === 'true';
+  const changed = await setClientApproved(getAppContext().db, parsed.data.id, approved, actorOf(admin));
+  revalidatePath(`/admin/clients/${parsed.data.id}`);
+  if (!changed) return { ok: false, message: `The client is already ${approved ? 'approved' : 'not approved'}, was made by an administrator, or is gone.` };
+  return { ok: true, message: approved ? 'Client approved.' : 'Approval withdrawn.' };
 }
 
 export async function revokeClientGrantsAction(_previous: TClientActionResult | null, form: FormData): Promise<TClientActionResult> {

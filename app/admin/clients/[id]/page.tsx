@@ -11,14 +11,15 @@ import { describeClientDeletion, getClientDetails } from '@/lib/server/db/client
 import { listActiveGrantsOfClient } from '@/lib/server/db/client-grants';
 import { listScopeNames } from '@/lib/server/db/scope-names';
 import { formatWhen, SOURCE_LABEL } from '../format';
-import { DeleteClient, DisableClient, EditClientForm, RevokeAllGrants, RotateSecret } from './page-client';
+import { ApproveClient, DeleteClient, DisableClient, EditClientForm, RevokeAllGrants, RotateSecret } from './page-client';
 
 export const metadata: Metadata = { title: 'Client' };
 
 export default async function ClientPage({ params }: { params: Promise<{ id: string }> }) {
   await requireAdmin();
   const { id } = await params;
-  const { db } = getAppContext();
+  const { db, config } = getAppContext();
+  const approvalRequired = config.registration === 'approval';
   const client = id.length <= 100 ? await getClientDetails(db, id) : null;
   if (!client) notFound();
   const [grants, scopes, impact] = await Promise.all([listActiveGrantsOfClient(db, client.id), listScopeNames(db), describeClientDeletion(db, client.id)]);
@@ -26,7 +27,15 @@ export default async function ClientPage({ params }: { params: Promise<{ id: str
     ['client_id', <code key="id" className="font-mono text-xs break-all">{client.clientId}</code>],
     ['Source', SOURCE_LABEL[client.source]],
     ['Kind', client.confidential ? `confidential (${client.tokenEndpointAuthMethod})` : 'public (PKCE, no secret)'],
-    ['Status', client.disabled ? 'disabled' : 'active'],
+    ['Status', client.disabled ? 'disabled' : approvalRequired && client.source !== 'admin' && !client.approvedAt ? 'awaiting approval' : 'active'],
+    [
+      'Approval',
+      client.source === 'admin'
+        ? 'not needed (made by an administrator)'
+        : client.approvedAt
+          ? `approved ${formatWhen(client.approvedAt)}${client.approvedBy ? ` by ${client.approvedBy}` : ''}`
+          : 'not approved',
+    ],
     ['Redirect URIs', client.redirectUris.length ? <ul key="r" className="font-mono text-xs">{client.redirectUris.map((u) => <li key={u} className="break-all">{u}</li>)}</ul> : 'none'],
     ['Grant types', client.grantTypes.join(', ') || 'none'],
     ['Scopes', client.scope || 'any'],
@@ -46,7 +55,16 @@ export default async function ClientPage({ params }: { params: Promise<{ id: str
   return (
     <div className="space-y-6">
       <p className="text-sm"><Link href="/admin/clients" className="text-indigo-700 hover:underline">← All clients</Link></p>
-      <PageHeader title={client.name} description={client.disabled ? 'Disabled: it can get no tokens, and its tokens do not introspect as active.' : undefined} />
+      <PageHeader
+        title={client.name}
+        description={
+          client.disabled
+            ? 'Disabled: it can get no tokens, and its tokens do not introspect as active.'
+            : approvalRequired && client.source !== 'admin' && !client.approvedAt
+              ? 'Waiting for an administrator’s approval: it can’t be used until it is approved.'
+              : undefined
+        }
+      />
       <Card title="Details">
         <dl className="grid gap-x-6 gap-y-2 text-sm sm:grid-cols-[10rem_1fr]">
           {facts.map(([term, value]) => (
@@ -99,6 +117,11 @@ export default async function ClientPage({ params }: { params: Promise<{ id: str
           <RevokeAllGrants id={client.id} count={grants.total} />
         </div>
       </Card>
+      {client.source === 'admin' ? null : (
+        <Card title="Approval">
+          <ApproveClient id={client.id} approved={client.approvedAt !== null} approvalRequired={approvalRequired} redirectUris={client.redirectUris} />
+        </Card>
+      )}
       <Card title="Status">
         <DisableClient id={client.id} disabled={client.disabled} />
       </Card>

@@ -4,5 +4,5 @@
 -- errors redirected without asking the user (RFC 9700 §4.11.2).
 
 -- AlterTable
-ALTER TABLE "Client" ADD COLUMN "approvedAt" TIMESTAMP(3),
-ADD COLUMN "approvedBy" TEXT;
+ALTER TABLE "Client" ADD COLUMN "approvedAt" TIMESTAMP(3);
+ALTER TABLE "Client" ADD COLUMN "approvedBy" TEXT;
