@@ -60,6 +60,8 @@ test('an admin creates a confidential client, edits it, rotates its secret, disa
 
   await create.getByLabel('Redirect URIs').fill('');
   await create.getByLabel('client_credentials').check();
+  // A machine client gets only the scopes an admin gives it.
+  await create.getByLabel('mcp:tools').check();
   await create.getByRole('button', { name: 'Create client' }).click();
   const created = page.getByTestId('created-client');
   await expect(created).toContainText(`Client ${name} created`);
