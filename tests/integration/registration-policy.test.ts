@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashToken } from '../../lib/crypto.ts';
 import { createClient as createAdminClient } from '../../lib/server/clients/create-client.ts';
+import { updateClient } from '../../lib/server/clients/update-client.ts';
 import { listAuditEvents } from '../../lib/server/db/audit.ts';
 import { findClientByClientId, listClientsPage, setClientApproved } from '../../lib/server/db/clients.ts';
 import { createConsentTicket } from '../../lib/server/oauth/consent-ticket.ts';
@@ -85,6 +86,14 @@ describe.each(providers)('who may register what, on %s', (provider) => {
       expect(response.status).toBe(400);
       expect(await response.json()).toEqual({ error: 'unauthorized_client', error_description: 'client_credentials is only for clients an administrator created' });
       expect(await countRows(open.db, 'accessToken', { clientId: old.id })).toBe(0);
+    });
+
+    it('the console does not give a self-registered client client_credentials either', async () => {
+      const registered = await createClient(open.db, { source: 'dynamic', tokenEndpointAuthMethod: 'client_secret_basic', secretHash: hashToken('gh_cs_x') });
+      const edit = { name: 'Edited', redirectUris: registered.redirectUris, grantTypes: ['authorization_code', 'client_credentials'] as const, scope: 'mcp:tools', canIntrospect: false };
+      const result = await updateClient(open.db, registered.id, { ...edit, grantTypes: [...edit.grantTypes] }, ADMIN);
+      expect(result).toMatchObject({ ok: false, fieldErrors: { grantTypes: expect.stringMatching(/only for clients an administrator created/) } });
+      expect((await findClientByClientId(open.db, registered.clientId))?.grantTypes).toEqual(['authorization_code', 'refresh_token']);
     });
 
     it('an admin-made machine client gets only the scopes an administrator gave it: none given, invalid_scope', async () => {

@@ -165,6 +165,7 @@ export function ApproveClient({ id, approved, approvalRequired, redirectUris }: 
           confirm="Confirm: withdraw approval"
           question={approvalRequired ? 'Withdraw the approval? The client can’t be used until it is approved again.' : 'Withdraw the approval?'}
         />
+        <Result state={state} />
       </div>
     );
   }
@@ -174,7 +175,7 @@ export function ApproveClient({ id, approved, approvalRequired, redirectUris }: 
         This client registered itself; no administrator has checked it.{' '}
         {approvalRequired
           ? 'Until it is approved, users who try it are told it is waiting for approval, and the token endpoint refuses it.'
-          : 'Approving it also lets Gatehouse send authorization errors straight back to it.'}{' '}
+          : 'Approving it lets Gatehouse send authorization errors straight back to it, without showing them to the user first.'}{' '}
         Approve it only if you trust where it sends users back: {hosts.length ? hosts.join(', ') : 'no redirect URIs'}.
       </p>
       <form action={action}>

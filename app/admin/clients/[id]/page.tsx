@@ -75,6 +75,11 @@ export default async function ClientPage({ params }: { params: Promise<{ id: str
           ))}
         </dl>
       </Card>
+      {client.source === 'admin' ? null : (
+        <Card title="Approval">
+          <ApproveClient id={client.id} approved={client.approvedAt !== null} approvalRequired={approvalRequired} redirectUris={client.redirectUris} />
+        </Card>
+      )}
       <Card title="Settings">
         {client.source === 'metadata_document' ? (
           <p className="text-sm text-slate-600">This client is described by its Client ID Metadata Document at its client_id URL; Gatehouse refreshes its settings from there. You can disable or delete it here.</p>
@@ -117,11 +122,6 @@ export default async function ClientPage({ params }: { params: Promise<{ id: str
           <RevokeAllGrants id={client.id} count={grants.total} />
         </div>
       </Card>
-      {client.source === 'admin' ? null : (
-        <Card title="Approval">
-          <ApproveClient id={client.id} approved={client.approvedAt !== null} approvalRequired={approvalRequired} redirectUris={client.redirectUris} />
-        </Card>
-      )}
       <Card title="Status">
         <DisableClient id={client.id} disabled={client.disabled} />
       </Card>
