@@ -109,24 +109,30 @@ export async function rotateClientSecretAction(_previous: TRotateSecretState | n
   return { ok: true, message: 'New secret issued; the old one no longer works.', clientSecret: secret };
 }
 
+/** A switch form's client id and its `true`/`false` field, or null. */
+function readSwitch(form: FormData, field: string): { id: string; on: boolean } | null {
+  const parsed = z.object({ id: ZId, on: z.enum(['true', 'false']) }).safeParse({ id: form.get('id'), on: form.get(field) });
+  return parsed.success ? { id: parsed.data.id, on: parsed.data.on === 'true' } : null;
+}
+
 export async function setClientDisabledAction(_previous: TClientActionResult | null, form: FormData): Promise<TClientActionResult> {
   const admin = await requireAdmin();
-  const parsed = z.object({ id: ZId, disabled: z.enum(['true', 'false']) }).safeParse({ id: form.get('id'), disabled: form.get('disabled') });
-  if (!parsed.success) return NOT_FOUND;
-  const disabled = parsed.data.disabled === 'true';
-  const changed = await setClientDisabled(getAppContext().db, parsed.data.id, disabled, actorOf(admin));
-  revalidatePath(`/admin/clients/${parsed.data.id}`);
+  const parsed = readSwitch(form, 'disabled');
+  if (!parsed) return NOT_FOUND;
+  const disabled = parsed.on;
+  const changed = await setClientDisabled(getAppContext().db, parsed.id, disabled, actorOf(admin));
+  revalidatePath(`/admin/clients/${parsed.id}`);
   if (!changed) return { ok: false, message: `The client is already ${disabled ? 'disabled' : 'enabled'}, or gone.` };
   return { ok: true, message: disabled ? 'Client disabled: it can get no tokens, and its tokens no longer introspect as active.' : 'Client enabled.' };
 }
 
 export async function setClientApprovedAction(_previous: TClientActionResult | null, form: FormData): Promise<TClientActionResult> {
   const admin = await requireAdmin();
-  const parsed = z.object({ id: ZId, approved: z.enum(['true', 'false']) }).safeParse({ id: form.get('id'), approved: form.get('approved') });
-  if (!parsed.success) return NOT_FOUND;
-  const approved = parsed.data.approved === 'true';
-  const changed = await setClientApproved(getAppContext().db, parsed.data.id, approved, actorOf(admin));
-  revalidatePath(`/admin/clients/${parsed.data.id}`);
+  const parsed = readSwitch(form, 'approved');
+  if (!parsed) return NOT_FOUND;
+  const approved = parsed.on;
+  const changed = await setClientApproved(getAppContext().db, parsed.id, approved, actorOf(admin));
+  revalidatePath(`/admin/clients/${parsed.id}`);
   if (!changed) return { ok: false, message: `The client is already ${approved ? 'approved' : 'not approved'}, was made by an administrator, or is gone.` };
   return { ok: true, message: approved ? 'Client approved.' : 'Approval withdrawn.' };
 }
