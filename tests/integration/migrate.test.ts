@@ -147,10 +147,10 @@ describe.each(providers)('migrations on %s', (provider) => {
     const dir = await fixtureDir();
     cleanup.push(dir);
     await applyMigrations(db.url, { dir });
-    await addMigration(dir, provider, '20261201000000_extra', 'CREATE TABLE "Extra" ("id" TEXT NOT NULL PRIMARY KEY);\n');
+    await addMigration(dir, provider, '29991231000000_extra', 'CREATE TABLE "Extra" ("id" TEXT NOT NULL PRIMARY KEY);\n');
 
-    expect(await migrationStatus(db.url, { dir })).toMatchObject({ pending: ['20261201000000_extra'], problems: [] });
-    expect(await applyMigrations(db.url, { dir })).toEqual({ applied: ['20261201000000_extra'], alreadyApplied: ALL.length });
+    expect(await migrationStatus(db.url, { dir })).toMatchObject({ pending: ['29991231000000_extra'], problems: [] });
+    expect(await applyMigrations(db.url, { dir })).toEqual({ applied: ['29991231000000_extra'], alreadyApplied: ALL.length });
     expect(await rawQuery(db, 'SELECT * FROM "Extra"')).toEqual([]);
   });
 
@@ -160,17 +160,17 @@ describe.each(providers)('migrations on %s', (provider) => {
     await addMigration(
       dir,
       provider,
-      '20261201000000_broken',
+      '29991231000000_broken',
       'CREATE TABLE "Half" ("id" TEXT NOT NULL PRIMARY KEY);\nINSERT INTO "NoSuchTable" VALUES (1);\n',
     );
 
     const error = await applyMigrations(db.url, { dir }).catch((e) => e);
     expect(error).toBeInstanceOf(MigrationError);
-    expect(error.message).toMatch(/^migration 20261201000000_broken failed and was rolled back: .*NoSuchTable/);
-    // The migrations before it committed on their own; the broken one left no trace.
+    expect(error.message).toMatch(/^migration 29991231000000_broken failed and was rolled back: .*NoSuchTable/);
+    // The migrations before it (every real one: it is named after them) committed on their own; the broken one left no trace.
     expect((await history(db)).map((r) => r.migration_name).sort()).toEqual(ALL);
     await expect(rawQuery(db, 'SELECT * FROM "Half"')).rejects.toThrow();
-    expect(await migrationStatus(db.url, { dir })).toMatchObject({ pending: ['20261201000000_broken'], problems: [] });
+    expect(await migrationStatus(db.url, { dir })).toMatchObject({ pending: ['29991231000000_broken'], problems: [] });
   });
 
   it('refuses when an applied migration file was modified', async () => {
