@@ -37,6 +37,14 @@ describe('parseConfig (SPEC §2)', () => {
     expect(parse({ GATEHOUSE_DYNAMIC_CLIENT_MAX_IDLE: '' }).dynamicClientMaxIdle).toBeNull();
   });
 
+  it('reads the registration policy (default open) and the metadata-document trust policy (default any public host)', () => {
+    expect(parse({})).toMatchObject({ registration: 'open', cimdTrustedHosts: null });
+    expect(parse({ GATEHOUSE_REGISTRATION: 'approval' }).registration).toBe('approval');
+    expect(parse({ GATEHOUSE_REGISTRATION: 'off' }).registration).toBe('off');
+    expect(parse({ GATEHOUSE_CIMD_TRUSTED_HOSTS: 'Claude.ai, *.Example.com' }).cimdTrustedHosts).toEqual(['claude.ai', '*.example.com']);
+    expect(parse({ GATEHOUSE_CIMD_TRUSTED_HOSTS: 'none' }).cimdTrustedHosts).toEqual([]);
+  });
+
   it('follows PORT into the default issuer', () => {
     expect(parse({ PORT: '4000' }).issuer).toBe('http://localhost:4000');
   });
@@ -63,6 +71,10 @@ describe('parseConfig (SPEC §2)', () => {
     [{ GATEHOUSE_ISUER: 'https://a.example' }, 'GATEHOUSE_ISUER: unknown variable'],
     [{ GATEHOUSE_OIDC_ISSUER: 'https://cognito.example' }, 'GATEHOUSE_OIDC_CLIENT_ID'],
     [{ GATEHOUSE_OIDC_LOGOUT_URL: 'https://auth.example/logout' }, 'GATEHOUSE_OIDC_CLIENT_ID: is required with GATEHOUSE_OIDC_LOGOUT_URL'],
+    [{ GATEHOUSE_REGISTRATION: 'closed' }, 'GATEHOUSE_REGISTRATION: must be one of open, approval, off'],
+    [{ GATEHOUSE_CIMD_TRUSTED_HOSTS: 'https://claude.ai' }, 'GATEHOUSE_CIMD_TRUSTED_HOSTS: "https://claude.ai" must be a host name'],
+    [{ GATEHOUSE_CIMD_TRUSTED_HOSTS: '*.com' }, 'GATEHOUSE_CIMD_TRUSTED_HOSTS: "*.com" must keep at least two labels after the wildcard'],
+    [{ GATEHOUSE_CIMD_TRUSTED_HOSTS: ', ,' }, 'GATEHOUSE_CIMD_TRUSTED_HOSTS: name at least one host, or none'],
   ])('rejects %o with one line naming the variable', (env, expected) => {
     const message = problem(env as Record<string, string>);
     expect(message).toContain(expected);

@@ -3,6 +3,8 @@
 // the variable, and an unknown GATEHOUSE_* variable (most likely a typo) is an error.
 import path from 'node:path';
 import { z } from 'zod';
+import { trustedHostProblem, type TrustedDocumentHosts } from './oauth/cimd-trust.ts';
+import { REGISTRATION_POLICIES, type RegistrationPolicy } from './oauth/client-trust.ts';
 
 export class ConfigError extends Error {
   constructor(
@@ -109,6 +111,24 @@ const bypassPathList = z.string().transform((value, ctx) => {
   return paths.length > 0 ? paths : [...DEFAULT_BYPASS_PATHS];
 });
 
+/** `none`, or a comma list of hosts and `*.` wildcards (lib/oauth/cimd-trust.ts). */
+const trustedHosts = z.string().transform((value, ctx): string[] => {
+  if (value.trim().toLowerCase() === 'none') return [];
+  const entries = parseList(value).map((e) => e.toLowerCase());
+  for (const entry of entries) {
+    const problem = trustedHostProblem(entry);
+    if (problem) {
+      ctx.addIssue({ code: 'custom', message: `"${entry}" ${problem}` });
+      return z.NEVER;
+    }
+  }
+  if (entries.length === 0) {
+    ctx.addIssue({ code: 'custom', message: 'name at least one host, or none' });
+    return z.NEVER;
+  }
+  return entries;
+});
+
 const domain = z.string().regex(/^[a-z0-9.-]+\.[a-z]{2,}$/i, 'must be a domain name such as example.com');
 
 /** Every variable Gatehouse reads, with its default (SPEC §2). */
@@ -150,6 +170,8 @@ const schema = z.object({
     })
     .default(30),
   GATEHOUSE_CIMD_ALLOW_HTTP_LOOPBACK: bool.default(false),
+  GATEHOUSE_CIMD_TRUSTED_HOSTS: trustedHosts.optional(),
+  GATEHOUSE_REGISTRATION: z.enum(REGISTRATION_POLICIES, { error: `must be one of ${REGISTRATION_POLICIES.join(', ')}` }).default('open'),
   GATEHOUSE_DYNAMIC_CLIENT_MAX_IDLE: duration.optional(),
   GATEHOUSE_METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   GATEHOUSE_RATE_LIMITS: bool.default(true),
@@ -186,6 +208,10 @@ export type Config = {
   signOut: { oauth2ProxySignOutUrl: string | null; oidcLogoutUrl: string | null; oidcClientId: string | null; landingUrl: string };
   ttl: { accessToken: number; refreshToken: number; code: number; refreshReuseGrace: number };
   cimdAllowHttpLoopback: boolean;
+  /** Hosts whose Client ID Metadata Documents are fetched; null = any public host, [] = none. */
+  cimdTrustedHosts: TrustedDocumentHosts;
+  /** Who may add clients without an administrator (docs/configuration.md). */
+  registration: RegistrationPolicy;
   /** Seconds after which an unused dynamic client without a live grant is pruned; null = never automatically. */
   dynamicClientMaxIdle: number | null;
   metricsToken: string | null;
@@ -270,6 +296,8 @@ function shapeConfig(raw: Raw, cwd: string): Config {
       refreshReuseGrace: raw.GATEHOUSE_REFRESH_REUSE_GRACE,
     },
     cimdAllowHttpLoopback: raw.GATEHOUSE_CIMD_ALLOW_HTTP_LOOPBACK,
+    cimdTrustedHosts: raw.GATEHOUSE_CIMD_TRUSTED_HOSTS ?? null,
+    registration: raw.GATEHOUSE_REGISTRATION,
     dynamicClientMaxIdle: raw.GATEHOUSE_DYNAMIC_CLIENT_MAX_IDLE ?? null,
     metricsToken: raw.GATEHOUSE_METRICS_TOKEN ?? null,
     rateLimits: raw.GATEHOUSE_RATE_LIMITS,

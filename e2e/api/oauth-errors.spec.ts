@@ -1,13 +1,15 @@
 // What Gatehouse answers when an OAuth request is wrong: the exact RFC error
 // code, HTTP status, and where the error goes (a page for the user when the
 // client or redirect URI can't be trusted; the client's redirect URI, with
-// state and iss, otherwise). Plus the discovery and header guarantees that
-// strict clients rely on.
+// state and iss, otherwise — at once for a client an administrator made, after
+// the user has seen a page for a self-registered one, RFC 9700 §4.11.2). Plus
+// the discovery and header guarantees that strict clients rely on.
 import { expect, test, type APIRequestContext } from '@playwright/test';
 import { queryE2eDatabase } from '../fixtures/database';
 import {
   API_REDIRECT_URI,
   ISSUER,
+  adminPublicClientFromCli,
   answerConsent,
   anonymousApi,
   authorizeCode,
@@ -31,12 +33,15 @@ import {
 let api: APIRequestContext;
 /** A public client, as MCP clients register themselves. */
 let publicClient: Registration;
+/** A public client an administrator made with the CLI. */
+let adminClient: { client_id: string };
 /** A confidential client (client_secret_basic). */
 let confidentialClient: Registration;
 
 test.beforeAll(async () => {
   api = await anonymousApi();
   publicClient = await registerClient(api, { client_name: unique('Errors public client') });
+  adminClient = await adminPublicClientFromCli(unique('Errors admin client'));
   confidentialClient = await registerClient(api, { client_name: unique('Errors confidential client'), token_endpoint_auth_method: 'client_secret_basic' });
   expect(confidentialClient.client_secret).toMatch(/^gh_cs_/);
 });
@@ -44,11 +49,11 @@ test.afterAll(async () => {
   await api?.dispose();
 });
 
-/** A well-formed authorization request for the public client; override or drop (null) any parameter. */
+/** A well-formed authorization request for the admin-made client; override or drop (null) any parameter. */
 function authorizeRequest(overrides: Record<string, string | null> = {}): Record<string, string | null> {
   return {
     response_type: 'code',
-    client_id: publicClient.client_id,
+    client_id: adminClient.client_id,
     redirect_uri: API_REDIRECT_URI,
     scope: 'mcp:tools',
     state: unique('state'),
@@ -96,7 +101,7 @@ test.describe('authorization endpoint', () => {
     expect(res.status()).toBe(400);
     expect(res.headers()['location']).toBeUndefined();
     expect(await res.text()).toContain('redirect_uri is not registered for this client');
-    const events = queryE2eDatabase<{ details: string }>(`SELECT details FROM "AuditEvent" WHERE action = 'oauth.redirect_uri_rejected' AND targetId = ?`, publicClient.client_id);
+    const events = queryE2eDatabase<{ details: string }>(`SELECT details FROM "AuditEvent" WHERE action = 'oauth.redirect_uri_rejected' AND targetId = ?`, adminClient.client_id);
     expect(events.some((e) => e.details.includes(evil))).toBe(true);
   });
 
@@ -131,7 +136,24 @@ test.describe('authorization endpoint', () => {
     await expectErrorRedirect(authorizeRequest({ resource: `${ISSUER}/mcp#fragment` }), 'invalid_target');
   });
 
-  test('Deny on the consent page sends access_denied with state and iss', async () => {
+  test('a self-registered client gets its errors on a page naming it and its host, with a link back; nothing is redirected before the user acts (RFC 9700 §4.11.2)', async () => {
+    const params = authorizeRequest({ client_id: publicClient.client_id, response_type: 'token' });
+    const res = await api.get(authorizePath(params), { maxRedirects: 0 });
+    expect(res.status()).toBe(400);
+    expect(res.headers()['location']).toBeUndefined();
+    expect(res.headers()['x-frame-options']).toBe('DENY');
+    expect(res.headers()['content-security-policy']).toContain("frame-ancestors 'none'");
+    const html = await res.text();
+    expect(html).toContain(`${publicClient.client_name} made a request Gatehouse cannot accept`);
+    expect(html).toContain('only response_type=code is supported');
+    expect(html).toContain('Return to 127.0.0.1:8976');
+    const href = /<a href="([^"]*)"/.exec(html)![1].replace(/&#(\d+);/g, (_, code: string) => String.fromCharCode(Number(code)));
+    const back = new URL(href);
+    expect(`${back.origin}${back.pathname}`).toBe(API_REDIRECT_URI);
+    expect(Object.fromEntries(back.searchParams)).toMatchObject({ error: 'unsupported_response_type', state: params.state, iss: ISSUER });
+  });
+
+  test('Deny on the consent page sends access_denied with state and iss at once, to a self-registered client too (the user acted)', async () => {
     const user = await signedInApi(uniqueEmail('denier'));
     const state = unique('state');
     const location = await answerConsent(user, { client_id: publicClient.client_id, scope: 'mcp:tools', state, code_challenge: pkcePair().challenge }, 'deny');

@@ -1,12 +1,13 @@
 // Admin: clients — create (field errors kept), edit, rotate the secret (the old
 // one stops at once), disable and enable, delete with what goes, the active
 // grants and revoking them all, re-registration groups, pruning unused dynamic
-// clients with a preview, a deleted metadata-document client staying blocked
-// until unblocked, and admins only (pages and actions).
+// clients with a preview, approving a self-registered client, a deleted
+// metadata-document client staying blocked until unblocked, and admins only
+// (pages and actions).
 import Database from 'better-sqlite3';
 import { expect, test, type APIRequestContext, type Page } from '@playwright/test';
 import { recordIssuedSecret } from '../fixtures/issued-secrets';
-import { anonymousApi, basicAuthorization, introspectionClientFromCli, registerClient, tokensFor, unique, uniqueEmail } from '../fixtures/oauth';
+import { API_REDIRECT_URI, anonymousApi, authorizePath, basicAuthorization, introspectionClientFromCli, pkcePair, registerClient, tokensFor, unique, uniqueEmail } from '../fixtures/oauth';
 import { serveClientMetadataDocument } from '../fixtures/loopback-servers';
 import { screenshotAndAxe } from '../fixtures/page-checks';
 import { E2E_ADMIN_EMAIL, E2E_DATABASE_FILE, edgeHeaders } from '../fixtures/server-env';
@@ -62,6 +63,8 @@ test('an admin creates a confidential client, edits it, rotates its secret, disa
 
   await create.getByLabel('Redirect URIs').fill('');
   await create.getByLabel('client_credentials').check();
+  // A machine client gets only the scopes an admin gives it.
+  await create.getByLabel('mcp:tools').check();
   await create.getByRole('button', { name: 'Create client' }).click();
   const created = page.getByTestId('created-client');
   await expect(created).toContainText(`Client ${name} created`);
@@ -209,6 +212,37 @@ test('re-registrations are grouped, and unused dynamic clients are pruned after 
   await expect(page.getByTestId('prune-result')).toHaveText('Pruned 2 clients.');
   await expect(page.getByTestId('client-row')).toHaveCount(1);
   await expect(page.getByTestId('client-row')).toContainText(regs[2].client_id);
+  await close();
+});
+
+test('an admin approves a self-registered client: until then its errors wait on a page for the user, afterwards they go back at once', async ({ browser }) => {
+  const api = await anonymousApi();
+  const stranger = await registerClient(api, { client_name: unique('Stranger MCP client') });
+  const badRequest = authorizePath({ response_type: 'token', client_id: stranger.client_id, redirect_uri: API_REDIRECT_URI, state: 'st', code_challenge: pkcePair().challenge, code_challenge_method: 'S256' });
+
+  // Not approved: the error is shown on a page naming the client and where it would go.
+  const { page, close } = await adminPage(browser);
+  await page.goto(badRequest);
+  await expect(page.getByRole('heading', { name: `${stranger.client_name} made a request Gatehouse cannot accept` })).toBeVisible();
+  await expect(page.getByRole('link', { name: 'Return to 127.0.0.1:8976' })).toHaveAttribute('href', /error=unsupported_response_type/);
+  await screenshotAndAxe(page, 'authorize-error-confirmation');
+
+  // The list filters the clients no admin approved; the client page approves it.
+  await page.goto(`/admin/clients?q=${stranger.client_id}&status=pending`);
+  await expect(page.getByTestId('client-row')).toHaveCount(1);
+  await page.getByTestId('client-row').getByRole('link').first().click();
+  await expect(page.getByText('This client registered itself; no administrator has checked it.')).toContainText('127.0.0.1:8976');
+  await screenshotAndAxe(page, 'admin-client-approval');
+  await page.getByRole('button', { name: 'Approve client' }).click();
+  await expect(page.getByText('Client approved.')).toBeVisible();
+  await expect(page.getByText(new RegExp(`^approved .+ UTC by ${E2E_ADMIN_EMAIL}$`))).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Withdraw approval…' })).toBeVisible();
+  await page.goto(`/admin/clients?q=${stranger.client_id}&status=pending`);
+  await expect(page.getByText('No client matches')).toBeVisible();
+
+  const res = await api.get(badRequest, { maxRedirects: 0 });
+  expect(res.status()).toBe(303);
+  expect(new URL(res.headers()['location']).searchParams.get('error')).toBe('unsupported_response_type');
   await close();
 });
 

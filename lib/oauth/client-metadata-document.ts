@@ -28,6 +28,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { isIP, type LookupFunction } from 'node:net';
 import { z } from 'zod';
+import { checkTrustedDocumentHost, type TrustedDocumentHosts } from './cimd-trust.ts';
 import { invalidClient, OAuthError } from './errors.ts';
 import type { OAuthClient, OAuthStore } from './ports.ts';
 import { isLoopbackHost, redirectUriProblem } from './redirect-uri.ts';
@@ -58,6 +59,8 @@ export type FetchLimiter = { hit(key: string, limit: number, windowSeconds: numb
 export type ClientMetadataResolverOptions = {
   /** Accept http://localhost, http://127.0.0.1 and http://[::1] documents and loopback addresses (development, tests). */
   allowHttpLoopback: boolean;
+  /** The hosts whose documents may be fetched (lib/oauth/cimd-trust.ts); default: any public host. */
+  trustedHosts?: TrustedDocumentHosts;
   fetchTimeoutMs?: number;
   maxBytes?: number;
   /** Clock in milliseconds, for cache expiry. */
@@ -324,6 +327,7 @@ export function documentToClient(clientId: string, document: unknown, fetchedAt:
     registrationAccessTokenHash: null,
     canIntrospect: false,
     disabled: false,
+    approvedAt: null,
     createdAt: fetchedAt,
   };
 }
@@ -586,6 +590,7 @@ export function createClientMetadataResolver(opts: ClientMetadataResolverOptions
     async resolve(clientId) {
       const problem = typeof clientId === 'string' ? clientMetadataDocumentIdProblem(clientId, opts) : 'must be a string';
       if (problem) throw invalidClient(`client_id is not a client metadata document URL: it ${problem}`);
+      checkTrustedDocumentHost(clientId, opts.trustedHosts ?? null);
       const hit = cache.get(clientId);
       if (hit && now() < hit.expiresAt) return structuredClone(hit.client);
       if (hit) cache.delete(clientId);

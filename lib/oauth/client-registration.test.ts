@@ -136,10 +136,21 @@ describe('registerClient (RFC 7591 §3)', () => {
     expect((await store.findClient(body.client_id as string))?.scope).toBe('mcp:read offline_access');
   });
 
-  it('§2: a confidential client may use client_credentials without redirect URIs', async () => {
-    const body = await register({ grant_types: ['client_credentials'], token_endpoint_auth_method: 'client_secret_post' });
-    expect(body).toMatchObject({ grant_types: ['client_credentials'], response_types: [], redirect_uris: [] });
-    expect(body.client_secret).toMatch(/^gh_cs_/);
+  it('refuses client_credentials to anyone who registers: machine access is an administrator\'s decision', async () => {
+    const err = await rejection(register({ grant_types: ['client_credentials'], token_endpoint_auth_method: 'client_secret_post' }));
+    expect(err).toMatchObject({ code: 'invalid_client_metadata', status: 400 });
+    expect(err.description).toMatch(/client_credentials is only for clients an administrator creates/);
+    const mixed = await rejection(register({ ...publicClient, token_endpoint_auth_method: 'client_secret_basic', grant_types: ['authorization_code', 'client_credentials'] }));
+    expect(mixed.code).toBe('invalid_client_metadata');
+    expect(store.clients.size).toBe(0);
+  });
+
+  it('with registration off, refuses every registration with 403 access_denied and stores nothing', async () => {
+    const err = await rejection(registerClient(store, publicClient, { ...ctx, policy: 'off' }));
+    expect(err).toMatchObject({ code: 'access_denied', status: 403 });
+    expect(err.description).toMatch(/does not accept dynamic client registration/);
+    expect(store.clients.size).toBe(0);
+    expect((await registerClient(store, publicClient, { ...ctx, policy: 'approval' })).status).toBe(201);
   });
 
   it('§3.1: ignores server-assigned fields sent by the client, and treats null as absent', async () => {
@@ -181,7 +192,7 @@ describe('registerClient (RFC 7591 §3)', () => {
       ['an unsupported grant type', { grant_types: ['authorization_code', 'password'] }, /grant_types/],
       ['the implicit response type', { response_types: ['code', 'token'] }, /response_types/],
       ['inconsistent grant and response types (§2.1)', { response_types: [] }, /response_types/],
-      ['client_credentials for a public client', { grant_types: ['authorization_code', 'client_credentials'] }, /client_credentials/],
+      ['client_credentials (an administrator\'s decision)', { grant_types: ['authorization_code', 'client_credentials'] }, /client_credentials is only for clients an administrator creates/],
       ['refresh_token without authorization_code', { grant_types: ['refresh_token'], response_types: [] }, /refresh_token/],
       ['an http logo_uri', { logo_uri: 'http://app.example.com/logo.png' }, /logo_uri/],
       ['a non-URL client_uri', { client_uri: 'not a url' }, /client_uri/],
@@ -319,6 +330,25 @@ describe('client configuration endpoint (RFC 7592)', () => {
       const err = await rejection(updateRegistration(store, clientId, token, { ...publicClient, client_id: clientId, redirect_uris: ['http://evil.example/cb'] }, ctx));
       expect(err.code).toBe('invalid_redirect_uri');
       expect((await store.findClient(clientId))?.redirectUris).toEqual(publicClient.redirect_uris);
+    });
+
+    it('cannot add client_credentials to a registration', async () => {
+      const { token_endpoint_auth_method: _omit, ...confidential } = publicClient;
+      const { clientId, token } = await registered(confidential);
+      const err = await rejection(updateRegistration(store, clientId, token, { ...confidential, client_id: clientId, grant_types: ['authorization_code', 'client_credentials'] }, ctx));
+      expect(err.code).toBe('invalid_client_metadata');
+      expect((await store.findClient(clientId))?.grantTypes).toEqual(['authorization_code', 'refresh_token']);
+    });
+
+    it("a changed registration loses an administrator's approval; the same one sent again keeps it", async () => {
+      const { clientId, token } = await registered();
+      const approvedAt = new Date('2026-01-02T00:00:00Z');
+      await store.updateClient((await store.findClient(clientId))!.id, { approvedAt });
+      await updateRegistration(store, clientId, token, { ...publicClient, client_id: clientId }, ctx);
+      expect((await store.findClient(clientId))?.approvedAt).toEqual(approvedAt);
+      await updateRegistration(store, clientId, token, { ...publicClient, client_id: clientId, redirect_uris: ['https://elsewhere.example/cb'] }, ctx);
+      expect((await store.findClient(clientId))?.approvedAt).toBeNull();
+      expect(store.events.at(-1)).toMatchObject({ action: 'oauth.client_updated', details: { approvalWithdrawn: true } });
     });
 
     it('refuses a client-chosen client_secret but accepts the current one', async () => {

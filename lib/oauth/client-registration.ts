@@ -12,6 +12,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { hashToken, randomToken, safeEqual } from '../crypto.ts';
+import type { RegistrationPolicy } from './client-trust.ts';
 import { OAuthError } from './errors.ts';
 import type { OAuthClient, OAuthStore, TokenEndpointAuthMethod } from './ports.ts';
 import { redirectUriProblem } from './redirect-uri.ts';
@@ -58,6 +59,8 @@ export type RegistrationContext = {
   knownScopes: string[];
   /** Where registration_client_uri points below; default `${issuer}/register`. */
   registrationEndpoint?: string;
+  /** GATEHOUSE_REGISTRATION; `off` refuses new registrations (default `open`). */
+  policy?: RegistrationPolicy;
   ip?: string | null;
   userAgent?: string | null;
 };
@@ -178,8 +181,9 @@ export function validateClientMetadata(raw: Record<string, unknown>, knownScopes
   if (grantTypes.includes('refresh_token') && !usesCode) {
     issues.push({ field: 'grant_types', message: 'refresh_token is only issued with the authorization_code grant' });
   }
-  if (grantTypes.includes('client_credentials') && method === 'none') {
-    issues.push({ field: 'grant_types', message: 'client_credentials needs a client secret (token_endpoint_auth_method client_secret_basic or client_secret_post)' });
+  // Machine access is an administrator's decision (docs/configuration.md, "Registration policy").
+  if (grantTypes.includes('client_credentials')) {
+    issues.push({ field: 'grant_types', message: 'client_credentials is only for clients an administrator creates; ask one for a machine client' });
   }
   if (usesCode && redirectUris.length === 0) {
     issues.push({ field: 'redirect_uris', message: 'at least one redirect URI is required for the authorization_code grant' });
@@ -309,6 +313,10 @@ function auditDetails(client: OAuthClient): Record<string, unknown> {
 // RFC 7591 §3: registration
 
 export async function registerClient(store: RegistrationStore, body: unknown, ctx: RegistrationContext): Promise<RegistrationResponse> {
+  // RFC 7591 §3.2.2 allows codes beyond its own; access_denied (RFC 6749 §4.1.2.1) says the server refuses, whatever the metadata.
+  if (ctx.policy === 'off') {
+    throw new OAuthError('access_denied', 'this server does not accept dynamic client registration; ask an administrator for a client', { mayRedirect: false });
+  }
   const { columns, metadata } = validateClientMetadata(readJsonObject(body), ctx.knownScopes);
   const clientSecret = isConfidential(columns.tokenEndpointAuthMethod) ? randomToken(CLIENT_SECRET_PREFIX) : null;
   const registrationAccessToken = randomToken(REGISTRATION_ACCESS_TOKEN_PREFIX);
@@ -429,7 +437,10 @@ export async function updateRegistration(
     secretHash = hashToken(newSecret);
   }
 
-  const updated = await store.updateClient(client.id, { ...columns, metadata, secretHash });
+  // An approval covers the registration an administrator saw: a changed one waits for approval again.
+  const changed = Object.entries({ ...columns, metadata }).some(([key, value]) => JSON.stringify(client[key as keyof OAuthClient]) !== JSON.stringify(value));
+  const approvalWithdrawn = changed && client.approvedAt !== null;
+  const updated = await store.updateClient(client.id, { ...columns, metadata, secretHash, ...(approvalWithdrawn ? { approvedAt: null } : {}) });
   await store.recordSecurityEvent({
     action: 'oauth.client_updated',
     clientId: updated.clientId,
@@ -437,7 +448,7 @@ export async function updateRegistration(
     targetId: updated.clientId,
     ip: ctx.ip ?? null,
     userAgent: ctx.userAgent ?? null,
-    details: { ...auditDetails(updated), secretIssued: newSecret !== null, secretRemoved: client.secretHash !== null && secretHash === null },
+    details: { ...auditDetails(updated), secretIssued: newSecret !== null, secretRemoved: client.secretHash !== null && secretHash === null, approvalWithdrawn },
   });
 
   return {

@@ -1,6 +1,7 @@
 // Everything the protocol core needs for one request, injected by the server
 // (lib/server/oauth/provider.ts) or by unit tests with in-memory parts.
 import type { CryptoKey, JWK } from 'jose';
+import type { RegistrationPolicy } from './client-trust.ts';
 import type { OAuthClient, OAuthStore } from './ports.ts';
 
 export type Signer = { kid: string; alg: string; key: CryptoKey };
@@ -22,6 +23,8 @@ export type OAuthContext = {
   store: OAuthStore;
   keys: KeyProvider;
   clients: ClientResolver;
+  /** GATEHOUSE_REGISTRATION (lib/oauth/client-trust.ts). */
+  registrationPolicy: RegistrationPolicy;
   now: () => Date;
   ttl: { accessToken: number; refreshToken: number; code: number; refreshReuseGrace: number };
   /** Seals the token response kept for a refresh retry within the grace window. */

@@ -34,6 +34,15 @@ describe('authorizationServerMetadata', () => {
     expect(metadata.grant_types_supported).not.toContain('implicit');
     expect(metadata.grant_types_supported).not.toContain('password');
   });
+
+  it('says what is on: no registration_endpoint while registration is off, and whether metadata documents are accepted', () => {
+    const off = authorizationServerMetadata('https://gate.example.com', [], { dynamicRegistration: false, clientIdMetadataDocuments: true });
+    expect(off).not.toHaveProperty('registration_endpoint');
+    expect(off.client_id_metadata_document_supported).toBe(true);
+    const noDocuments = authorizationServerMetadata('https://gate.example.com', [], { dynamicRegistration: true, clientIdMetadataDocuments: false });
+    expect(noDocuments.registration_endpoint).toBe(`https://gate.example.com${ENDPOINTS.registration}`);
+    expect(noDocuments.client_id_metadata_document_supported).toBe(false);
+  });
 });
 
 describe('metadataPaths', () => {

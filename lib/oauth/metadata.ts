@@ -15,13 +15,22 @@ export const ENDPOINTS = {
 
 const CLIENT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'none'];
 
-export function authorizationServerMetadata(issuer: string, scopes: string[]): AuthorizationServerMetadata {
+/**
+ * What is on: `registration_endpoint` only while dynamic registration is
+ * (RFC 8414 §2: it is OPTIONAL), and `client_id_metadata_document_supported`
+ * (MCP 2026-07-28 client registration) while some host's documents are accepted.
+ */
+export type ServerFeatures = { dynamicRegistration: boolean; clientIdMetadataDocuments: boolean };
+
+const ALL_ON: ServerFeatures = { dynamicRegistration: true, clientIdMetadataDocuments: true };
+
+export function authorizationServerMetadata(issuer: string, scopes: string[], features: ServerFeatures = ALL_ON): AuthorizationServerMetadata {
   const at = (path: string) => `${issuer}${path}`;
   return {
     issuer,
     authorization_endpoint: at(ENDPOINTS.authorization),
     token_endpoint: at(ENDPOINTS.token),
-    registration_endpoint: at(ENDPOINTS.registration),
+    ...(features.dynamicRegistration ? { registration_endpoint: at(ENDPOINTS.registration) } : {}),
     revocation_endpoint: at(ENDPOINTS.revocation),
     introspection_endpoint: at(ENDPOINTS.introspection),
     jwks_uri: at(ENDPOINTS.jwks),
@@ -34,7 +43,7 @@ export function authorizationServerMetadata(issuer: string, scopes: string[]): A
     introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
     code_challenge_methods_supported: ['S256'],
     authorization_response_iss_parameter_supported: true,
-    client_id_metadata_document_supported: true,
+    client_id_metadata_document_supported: features.clientIdMetadataDocuments,
     // OpenID discovery requires these; Gatehouse issues access tokens, not ID tokens.
     subject_types_supported: ['public'],
     id_token_signing_alg_values_supported: ['ES256'],

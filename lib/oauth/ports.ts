@@ -26,8 +26,13 @@ export type OAuthClient = {
   registrationAccessTokenHash: string | null;
   canIntrospect: boolean;
   disabled: boolean;
+  /** When an admin approved this self-registered client; null = never (see lib/oauth/client-trust.ts). */
+  approvedAt: Date | null;
   createdAt: Date;
 };
+
+/** What inserting a client takes: the store sets createdAt, and a new client is enabled and not approved. */
+export type NewClientRecord = Omit<OAuthClient, 'createdAt' | 'disabled' | 'approvedAt'>;
 
 export type Grant = {
   id: string;
@@ -135,7 +140,7 @@ export type SecurityEvent = {
 
 export interface OAuthStore {
   findClient(clientId: string): Promise<OAuthClient | null>;
-  insertClient(client: Omit<OAuthClient, 'createdAt' | 'disabled'>): Promise<OAuthClient>;
+  insertClient(client: NewClientRecord): Promise<OAuthClient>;
   updateClient(id: string, changes: Partial<Omit<OAuthClient, 'id' | 'clientId' | 'createdAt'>>): Promise<OAuthClient>;
   deleteClient(id: string): Promise<void>;
   touchClient(id: string, at: Date): Promise<void>;

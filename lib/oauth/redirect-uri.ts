@@ -46,3 +46,9 @@ function withoutPort(uri: string): string {
   url.port = '';
   return url.href;
 }
+
+/** Where a redirect URI takes the user, as pages name it: its host (a custom scheme has none, so its scheme). */
+export function redirectHost(redirectUri: string): string {
+  const url = new URL(redirectUri);
+  return url.host || url.protocol;
+}

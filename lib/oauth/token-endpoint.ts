@@ -1,8 +1,9 @@
 // POST /oauth/token — RFC 6749 §3.2, OAuth 2.1 §3.2: authenticate the client, then
 // dispatch on grant_type.
 import { authenticateClient, type ClientCredentialsInput } from './client-auth.ts';
+import { awaitingApprovalDescription, awaitsApproval } from './client-trust.ts';
 import type { OAuthContext } from './context.ts';
-import { OAuthError, invalidRequest } from './errors.ts';
+import { OAuthError, invalidRequest, unauthorizedClient } from './errors.ts';
 import { exchangeAuthorizationCode } from './grants/authorization-code.ts';
 import { issueClientCredentialsToken } from './grants/client-credentials.ts';
 import { refreshAccessToken } from './grants/refresh-token.ts';
@@ -32,6 +33,9 @@ export async function handleTokenRequest(
     throw new OAuthError('unsupported_grant_type', `grant_type ${grantType.slice(0, 64)} is not supported`);
   }
   const client = await authenticateClient(ctx, input);
+  // The client proved who it is but may not get tokens yet: RFC 6749 §5.2
+  // unauthorized_client (invalid_client would make an MCP client register again).
+  if (awaitsApproval(client, ctx.registrationPolicy)) throw unauthorizedClient(awaitingApprovalDescription(client));
   const resource = request.form.resource;
   const meta = { ip: request.ip, userAgent: request.userAgent };
   switch (grantType) {

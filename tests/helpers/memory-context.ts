@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { exportJWK, generateKeyPair } from 'jose';
 import { deriveKey, seal, unseal } from '../../lib/crypto.ts';
 import type { OAuthContext } from '../../lib/oauth/context.ts';
-import type { OAuthClient } from '../../lib/oauth/ports.ts';
+import type { NewClientRecord } from '../../lib/oauth/ports.ts';
 import { MemoryOAuthStore } from '../../lib/oauth/testing/memory-store.ts';
 
 export const TEST_ISSUER = 'https://gate.example.com';
@@ -13,7 +13,7 @@ export const TEST_NOW = new Date('2026-03-01T12:00:00.000Z');
 
 export type MemoryContext = OAuthContext & { store: MemoryOAuthStore; setNow(at: Date): void };
 
-export async function createMemoryContext(overrides: Partial<Pick<OAuthContext, 'issuer' | 'ttl'>> = {}): Promise<MemoryContext> {
+export async function createMemoryContext(overrides: Partial<Pick<OAuthContext, 'issuer' | 'ttl' | 'registrationPolicy'>> = {}): Promise<MemoryContext> {
   let now = TEST_NOW;
   const store = new MemoryOAuthStore(() => now);
   const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
@@ -25,6 +25,7 @@ export async function createMemoryContext(overrides: Partial<Pick<OAuthContext, 
     store,
     keys: { getSigner: async () => ({ kid, alg: 'ES256', key: privateKey }), getPublicKeys: async () => [jwk] },
     clients: { resolve: (clientId) => store.findClient(clientId) },
+    registrationPolicy: overrides.registrationPolicy ?? 'open',
     now: () => now,
     ttl: overrides.ttl ?? { accessToken: 900, refreshToken: 30 * 86400, code: 60, refreshReuseGrace: 30 },
     seal: (plaintext) => seal(plaintext, key),
@@ -36,7 +37,7 @@ export async function createMemoryContext(overrides: Partial<Pick<OAuthContext, 
 }
 
 /** A client row with sensible defaults: public, code flow with refresh, one https redirect URI. */
-export function clientFixture(overrides: Partial<Omit<OAuthClient, 'createdAt' | 'disabled'>> = {}): Omit<OAuthClient, 'createdAt' | 'disabled'> {
+export function clientFixture(overrides: Partial<NewClientRecord> = {}): NewClientRecord {
   return {
     id: randomUUID(),
     clientId: `ghc_${randomUUID().slice(0, 12)}`,

@@ -296,3 +296,20 @@ export async function consentAndRedeem<T = { access_token: string; refresh_token
   expect(response.status).toBe(200);
   return (await response.json()) as T;
 }
+
+// ---------------------------------------------------------------------------
+// Errors shown before anything goes back to a self-registered client
+
+/**
+ * An authorization error answered with a Gatehouse page instead of a redirect
+ * (RFC 9700 §4.11.2): checks it is a 400 page without Location, and returns the
+ * page's text and the URL its "Return to …" link leads to.
+ */
+export async function confirmationPage(response: Response): Promise<{ html: string; returnTo: URL }> {
+  const html = await response.text();
+  expect(response.status, html.slice(0, 300)).toBe(400);
+  expect(response.headers.get('location')).toBeNull();
+  const href = /<a href="([^"]*)"[^>]*>Return to /.exec(html)?.[1];
+  expect(href, 'the page has a link back to the application').toBeTruthy();
+  return { html, returnTo: new URL(href!.replace(/&#(\d+);/g, (_, code: string) => String.fromCharCode(Number(code)))) };
+}

@@ -158,7 +158,7 @@ describe.each(providers)('client administration on %s', (provider) => {
   });
 
   it('rotates a secret: the new one works for client_credentials at once, the old one gets invalid_client', async () => {
-    const { client, clientSecret } = await createAdminClient(db(), { name: 'Rotating', confidential: true }, ADMIN);
+    const { client, clientSecret } = await createAdminClient(db(), { name: 'Rotating', confidential: true, scope: 'mcp:tools' }, ADMIN);
     expect((await clientCredentials(client.clientId, clientSecret!)).status).toBe(200);
 
     const rotated = await rotateClientSecret(db(), client.id, ADMIN);
@@ -180,7 +180,7 @@ describe.each(providers)('client administration on %s', (provider) => {
   });
 
   it('disabling a client stops its tokens introspecting as active, and enabling brings them back', async () => {
-    const { client, clientSecret } = await createAdminClient(db(), { name: 'Switchable', confidential: true, redirectUris: [REDIRECT_URI], grantTypes: ['authorization_code', 'refresh_token', 'client_credentials'] }, ADMIN);
+    const { client, clientSecret } = await createAdminClient(db(), { name: 'Switchable', confidential: true, redirectUris: [REDIRECT_URI], grantTypes: ['authorization_code', 'refresh_token', 'client_credentials'], scope: 'mcp:tools' }, ADMIN);
     const cc = (await (await clientCredentials(client.clientId, clientSecret!)).json()) as { access_token: string };
     const user = await createUser(server);
     const pkce = pkcePair();

@@ -15,6 +15,7 @@ import { addMember, assignWorkspace, countRows, createResourceServer, createTeam
 import {
   authorizeThroughConsent,
   basicAuth,
+  confirmationPage,
   createUser,
   pkcePair,
   postForm,
@@ -68,7 +69,7 @@ describe.each(providers)('the OAuth flow over HTTP on %s', (provider) => {
     const other = await createWorkspace(server.db);
     await assignWorkspace(server.db, team.id, other.id);
     workspaceKey = workspace.key;
-    const created = await createAdminClient(server.db, { name: 'MCP resource server', confidential: true, canIntrospect: true }, { type: 'system' });
+    const created = await createAdminClient(server.db, { name: 'MCP resource server', confidential: true, canIntrospect: true, scope: 'mcp:tools' }, { type: 'system' });
     rs = { clientId: created.client.clientId, secret: created.clientSecret! };
   });
   afterAll(async () => {
@@ -343,9 +344,8 @@ describe.each(providers)('the OAuth flow over HTTP on %s', (provider) => {
       state: 'rs-state',
       resource: 'https://unregistered.example/mcp',
     });
-    const refused = await server.fetch(`/oauth/authorize?${search}`);
-    expect(refused.status).toBe(303);
-    const location = new URL(refused.headers.get('location')!);
+    // A self-registered client gets the error through a page (RFC 9700 §4.11.2), with a link back.
+    const { returnTo: location } = await confirmationPage(await server.fetch(`/oauth/authorize?${search}`));
     expect(`${location.origin}${location.pathname}`).toBe(REDIRECT_URI);
     expect(location.searchParams.get('error')).toBe('invalid_target');
     expect(location.searchParams.get('state')).toBe('rs-state');

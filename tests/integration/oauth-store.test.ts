@@ -8,8 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type {
   IssuedTokens,
   NewAccessToken,
+  NewClientRecord,
   NewRefreshToken,
-  OAuthClient,
   OAuthStore,
 } from '../../lib/oauth/ports.ts';
 import { listRecentAudit } from '../../lib/server/db/audit.ts';
@@ -124,7 +124,7 @@ describe.each(providers)('the OAuth store on %s', (provider) => {
   // -- clients -------------------------------------------------------------------
 
   describe('clients', () => {
-    const input = (): Omit<OAuthClient, 'createdAt' | 'disabled'> => ({
+    const input = (): NewClientRecord => ({
       id: randomUUID(),
       clientId: unique('cid_'),
       name: 'Claude Desktop',
@@ -146,7 +146,7 @@ describe.each(providers)('the OAuth store on %s', (provider) => {
     it('inserts a client with the ids the caller gave, and finds it by its public id only', async () => {
       const data = input();
       const inserted = await store.insertClient(data);
-      expect(inserted).toEqual({ ...data, disabled: false, createdAt: expect.any(Date) });
+      expect(inserted).toEqual({ ...data, disabled: false, approvedAt: null, createdAt: expect.any(Date) });
       expect(await store.findClient(data.clientId)).toEqual(inserted);
       expect(await store.findClient(data.id)).toBeNull();
       expect(await store.findClient('nope')).toBeNull();
@@ -167,6 +167,7 @@ describe.each(providers)('the OAuth store on %s', (provider) => {
         metadata: { client_name: 'Renamed' },
         secretHash: null,
         disabled: true,
+        approvedAt: new Date('2026-12-04T10:00:00.000Z'),
       });
       expect(updated).toMatchObject({
         ...data,
@@ -175,6 +176,7 @@ describe.each(providers)('the OAuth store on %s', (provider) => {
         metadata: { client_name: 'Renamed' },
         secretHash: null,
         disabled: true,
+        approvedAt: new Date('2026-12-04T10:00:00.000Z'),
       });
       expect(await store.findClient(data.clientId)).toEqual(updated);
       await expect(store.updateClient('missing', { name: 'x' })).rejects.toMatchObject({ code: 'P2025' });
@@ -193,6 +195,12 @@ describe.each(providers)('the OAuth store on %s', (provider) => {
         expect(await store.findClient(data.clientId)).toMatchObject({ disabled: true });
         await other.prisma.client.update({ where: { id: data.id }, data: { secretHash: 'rotated-hash', disabled: false } });
         expect(await store.findClient(data.clientId)).toMatchObject({ secretHash: 'rotated-hash', disabled: false });
+        // An admin's approval (the console writes it through its own connection).
+        const approvedAt = new Date('2026-12-04T10:00:00.000Z');
+        await other.prisma.client.update({ where: { id: data.id }, data: { approvedAt, approvedBy: 'admin-id' } });
+        expect(await store.findClient(data.clientId)).toMatchObject({ approvedAt });
+        await other.prisma.client.update({ where: { id: data.id }, data: { approvedAt: null, approvedBy: null } });
+        expect(await store.findClient(data.clientId)).toMatchObject({ approvedAt: null });
         await other.prisma.client.delete({ where: { id: data.id } });
         expect(await store.findClient(data.clientId)).toBeNull();
       } finally {

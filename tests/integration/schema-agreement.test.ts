@@ -124,6 +124,10 @@ describe('the schemas and migrations agree (static)', () => {
     const tables = new Map(
       [...sql.matchAll(/CREATE TABLE "(\w+)" \(\n([\s\S]*?)\n\);/g)].map(([, name, body]) => [name, body]),
     );
+    // A column added later goes after the table's others, as the database keeps it.
+    for (const [, table, column, definition] of sql.matchAll(/^ALTER TABLE "(\w+)" ADD COLUMN "(\w+)" ([^;\n]+);$/gm)) {
+      tables.set(table, `${tables.get(table)},\n    "${column}" ${definition}`);
+    }
 
     it.each(models.map((m) => [m.name, m] as const))('create the table %s with every column', (_name, model) => {
       const body = tables.get(model.name);
@@ -209,6 +213,7 @@ function graph(s: string): Case[] {
     tokenEndpointAuthMethod: 'client_secret_basic', scope: 'mcp:tools', logoUri: 'https://app.example/logo.png', clientUri: 'https://app.example',
     applicationType: 'native', metadata: '{"client_name":"Claude"}', source: 'dynamic', registrationAccessTokenHash: 'rat-hash',
     canIntrospect: true, disabled: true, createdBy: user.id, lastUsedAt: t(), secretRotatedAt: t(), createdAt: t(), updatedAt: t(),
+    approvedAt: t(), approvedBy: user.id,
   };
   const grant = { id: `grant-${s}`, userId: user.id, clientId: client.id, scope: 'mcp:tools', resource: 'https://mcp.example/', workspaceKeys: '["alpha"]', createdAt: t(), lastUsedAt: t(), revokedAt: t() };
   const team = { id: `team-${s}`, name: `Team ${s}`, ownerId: user.id, active: false, activeJti: `team-jti-${s}`, tokenHash: `team-hash-${s}`, tokenPrefix: 'ght_abcd', tokenIssuedAt: t(), tokenLastUsedAt: t(), tools: '["search"]', createdAt: t(), updatedAt: t() };

@@ -12,14 +12,14 @@ import { rotateClientSecret } from '@/lib/server/clients/rotate-client-secret';
 import { updateClient } from '@/lib/server/clients/update-client';
 import { getAppContext } from '@/lib/server/context';
 import type { AuditActor } from '@/lib/server/db/audit';
-import { deleteClientById, listClientsPage, setClientDisabled, unblockClientDocument, type ClientPage } from '@/lib/server/db/clients';
+import { deleteClientById, listClientsPage, setClientApproved, setClientDisabled, unblockClientDocument, type ClientPage } from '@/lib/server/db/clients';
 import { revokeActiveGrantsOfClient } from '@/lib/server/db/client-grants';
 import { parseDurationSeconds } from '@/lib/config';
 import { CLIENTS_PAGE_SIZE, parseClientListParams } from './list-params';
 
 export type TClientActionResult = { ok: boolean; message: string; fieldErrors?: Record<string, string> };
 
-const actorOf = (admin: { id: string; email: string }): AuditActor => ({ type: 'user', id: admin.id, label: admin.email });
+const actorOf = (admin: { id: string; email: string }) => ({ type: 'user', id: admin.id, label: admin.email }) satisfies AuditActor;
 const ZId = z.string().trim().min(1).max(100);
 const NOT_FOUND: TClientActionResult = { ok: false, message: 'That client no longer exists.' };
 
@@ -109,15 +109,32 @@ export async function rotateClientSecretAction(_previous: TRotateSecretState | n
   return { ok: true, message: 'New secret issued; the old one no longer works.', clientSecret: secret };
 }
 
+/** A switch form's client id and its `true`/`false` field, or null. */
+function readSwitch(form: FormData, field: string): { id: string; on: boolean } | null {
+  const parsed = z.object({ id: ZId, on: z.enum(['true', 'false']) }).safeParse({ id: form.get('id'), on: form.get(field) });
+  return parsed.success ? { id: parsed.data.id, on: parsed.data.on === 'true' } : null;
+}
+
 export async function setClientDisabledAction(_previous: TClientActionResult | null, form: FormData): Promise<TClientActionResult> {
   const admin = await requireAdmin();
-  const parsed = z.object({ id: ZId, disabled: z.enum(['true', 'false']) }).safeParse({ id: form.get('id'), disabled: form.get('disabled') });
-  if (!parsed.success) return NOT_FOUND;
-  const disabled = parsed.data.disabled === 'true';
-  const changed = await setClientDisabled(getAppContext().db, parsed.data.id, disabled, actorOf(admin));
-  revalidatePath(`/admin/clients/${parsed.data.id}`);
+  const parsed = readSwitch(form, 'disabled');
+  if (!parsed) return NOT_FOUND;
+  const disabled = parsed.on;
+  const changed = await setClientDisabled(getAppContext().db, parsed.id, disabled, actorOf(admin));
+  revalidatePath(`/admin/clients/${parsed.id}`);
   if (!changed) return { ok: false, message: `The client is already ${disabled ? 'disabled' : 'enabled'}, or gone.` };
   return { ok: true, message: disabled ? 'Client disabled: it can get no tokens, and its tokens no longer introspect as active.' : 'Client enabled.' };
+}
+
+export async function setClientApprovedAction(_previous: TClientActionResult | null, form: FormData): Promise<TClientActionResult> {
+  const admin = await requireAdmin();
+  const parsed = readSwitch(form, 'approved');
+  if (!parsed) return NOT_FOUND;
+  const approved = parsed.on;
+  const changed = await setClientApproved(getAppContext().db, parsed.id, approved, actorOf(admin));
+  revalidatePath(`/admin/clients/${parsed.id}`);
+  if (!changed) return { ok: false, message: `The client is already ${approved ? 'approved' : 'not approved'}, was made by an administrator, or is gone.` };
+  return { ok: true, message: approved ? 'Client approved.' : 'Approval withdrawn.' };
 }
 
 export async function revokeClientGrantsAction(_previous: TClientActionResult | null, form: FormData): Promise<TClientActionResult> {

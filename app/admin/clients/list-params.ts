@@ -7,7 +7,7 @@ const optional = <T extends z.ZodType>(schema: T) => schema.optional().catch(und
 export const ZClientListParams = z.object({
   q: optional(z.string().trim().max(100)),
   source: optional(z.enum(['admin', 'dynamic', 'metadata_document'])),
-  status: optional(z.enum(['active', 'disabled'])),
+  status: optional(z.enum(['active', 'disabled', 'pending'])),
   group: optional(z.string().max(8000)),
   after: optional(z.string().max(512)),
 });

@@ -16,7 +16,21 @@ import { FieldError, SettingsFields, ShownOnce } from './settings-fields';
 const selectClass = 'rounded-md border border-slate-300 bg-white px-2 py-1.5 text-sm';
 const badge = 'rounded px-2 py-0.5 text-xs font-medium';
 
-export function ClientsList({ initialParams, initialPage }: { initialParams: TListParams; initialPage: TKeysetPage<ClientListRow> }) {
+/** A self-registered client no administrator approved: under GATEHOUSE_REGISTRATION=approval it can't be used. */
+const unapproved = (c: Pick<ClientListRow, 'source' | 'approvedAt'>) => c.source !== 'admin' && !c.approvedAt;
+
+function StatusBadges({ client: c, approvalRequired }: { client: ClientListRow; approvalRequired: boolean }) {
+  if (c.disabled) return <span className={`${badge} bg-slate-200 text-slate-700`}>disabled</span>;
+  if (approvalRequired && unapproved(c)) return <span className={`${badge} bg-amber-100 text-amber-900`}>awaiting approval</span>;
+  return (
+    <>
+      <span className={`${badge} bg-emerald-100 text-emerald-800`}>active</span>
+      {c.source !== 'admin' && c.approvedAt ? <span className="ml-1 text-xs text-slate-500">approved</span> : null}
+    </>
+  );
+}
+
+export function ClientsList({ initialParams, initialPage, approvalRequired }: { initialParams: TListParams; initialPage: TKeysetPage<ClientListRow>; approvalRequired: boolean }) {
   const list = useKeysetList({ name: 'clients', fetchPage: fetchClientsPageAction, initialParams, initialPage });
   const filtered = Boolean(list.params.q || list.params.source || list.params.status || list.params.group);
   return (
@@ -38,6 +52,7 @@ export function ClientsList({ initialParams, initialPage }: { initialParams: TLi
             <option value="">All</option>
             <option value="active">Active</option>
             <option value="disabled">Disabled</option>
+            <option value="pending">{approvalRequired ? 'Awaiting approval' : 'Not approved'}</option>
           </select>
         </label>
       </div>
@@ -58,8 +73,8 @@ export function ClientsList({ initialParams, initialPage }: { initialParams: TLi
                 <td className="py-2 pr-3 whitespace-nowrap">
                   {SOURCE_LABEL[c.source]} <span className="text-slate-500">· {c.confidential ? 'confidential' : 'public'}</span>
                 </td>
-                <td className="py-2 pr-3">
-                  <span className={`${badge} ${c.disabled ? 'bg-slate-200 text-slate-700' : 'bg-emerald-100 text-emerald-800'}`}>{c.disabled ? 'disabled' : 'active'}</span>
+                <td className="py-2 pr-3 whitespace-nowrap">
+                  <StatusBadges client={c} approvalRequired={approvalRequired} />
                 </td>
                 <td className="py-2 pr-3 whitespace-nowrap text-slate-600">{formatWhen(c.lastUsedAt)}</td>
                 <td className="py-2 pr-3">{c.activeGrants}</td>

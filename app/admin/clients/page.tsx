@@ -6,7 +6,7 @@ import { Card } from '@/components/ui/card';
 import { PageHeader } from '@/components/ui/page-header';
 import { requireAdmin } from '@/lib/server/auth/current-user';
 import { getAppContext } from '@/lib/server/context';
-import { decodeGroupKey, listBlockedClientDocuments, listClientsPage } from '@/lib/server/db/clients';
+import { countPendingClients, decodeGroupKey, listBlockedClientDocuments, listClientsPage } from '@/lib/server/db/clients';
 import { listScopeNames } from '@/lib/server/db/scope-names';
 import { CLIENTS_PAGE_SIZE, parseClientListParams, toListParams } from './list-params';
 import { BlockedDocuments, ClientsList, CreateClientForm, PruneClientsForm } from './page-client';
@@ -27,7 +27,13 @@ export default async function ClientsPage({ searchParams }: { searchParams: Sear
   const raw = await searchParams;
   const params = parseClientListParams(raw);
   const { after, ...filter } = params;
-  const [page, scopes, blocked] = await Promise.all([listClientsPage(db, filter, { after, limit: CLIENTS_PAGE_SIZE }), listScopeNames(db), listBlockedClientDocuments(db)]);
+  const approvalRequired = config.registration === 'approval';
+  const [page, scopes, pending, blocked] = await Promise.all([
+    listClientsPage(db, filter, { after, limit: CLIENTS_PAGE_SIZE }),
+    listScopeNames(db),
+    approvalRequired ? countPendingClients(db) : 0,
+    listBlockedClientDocuments(db),
+  ]);
   const group = filter.group ? decodeGroupKey(filter.group) : null;
   const listParams = toListParams(params);
   return (
@@ -38,6 +44,12 @@ export default async function ClientsPage({ searchParams }: { searchParams: Sear
           The client was deleted, with its grants and tokens.{raw.notice === 'deleted-blocked' ? ' Its metadata document URL is blocked until you unblock it below.' : ''}
         </p>
       ) : null}
+      {pending > 0 && filter.status !== 'pending' ? (
+        <p role="status" className="rounded-md border border-amber-300 bg-amber-50 p-3 text-sm text-amber-900" data-testid="pending-notice">
+          {pending} self-registered client{pending === 1 ? ' is' : 's are'} waiting for an administrator’s approval (GATEHOUSE_REGISTRATION=approval).{' '}
+          <Link href="/admin/clients?status=pending" className="font-medium underline">Show {pending === 1 ? 'it' : 'them'}</Link>
+        </p>
+      ) : null}
       <Card title="Clients">
         {filter.group ? (
           <p className="mb-4 rounded-md bg-indigo-50 p-3 text-sm text-indigo-900">
@@ -45,7 +57,7 @@ export default async function ClientsPage({ searchParams }: { searchParams: Sear
             <Link href="/admin/clients" className="font-medium underline">Show all clients</Link>
           </p>
         ) : null}
-        <ClientsList key={JSON.stringify(listParams)} initialParams={listParams} initialPage={page} />
+        <ClientsList key={JSON.stringify(listParams)} initialParams={listParams} initialPage={page} approvalRequired={approvalRequired} />
       </Card>
       {blocked.length ? (
         <Card title="Blocked metadata documents">

@@ -11,7 +11,7 @@ export type TSettingsValues = { name: string; redirectUris: string; grantTypes: 
 const GRANT_HELP: Record<string, string> = {
   authorization_code: 'users sign in and consent (needs a redirect URI)',
   refresh_token: 'stay signed in (with authorization_code)',
-  client_credentials: 'the client acts as itself (confidential only)',
+  client_credentials: 'the client acts as itself, with only the scopes ticked below (confidential only)',
 };
 
 export function FieldError({ id, message }: { id: string; message?: string }) {
@@ -49,7 +49,7 @@ export function SettingsFields({ prefix, values, errors, scopes, children }: { p
       </fieldset>
       <fieldset aria-describedby={describedBy('scope', `${prefix}-scope-help`)}>
         <legend className="text-sm font-medium text-slate-800">Scopes it may ask for</legend>
-        <p id={`${prefix}-scope-help`} className="text-xs text-slate-500">None ticked: any scope.</p>
+        <p id={`${prefix}-scope-help`} className="text-xs text-slate-500">None ticked: any scope a user consents to; with client_credentials, none (a machine client gets only the scopes ticked here).</p>
         <div className="mt-1 flex flex-wrap gap-x-5 gap-y-1">
           {scopes.map((s) => (
             <div key={s} className="flex items-center gap-2 text-sm">

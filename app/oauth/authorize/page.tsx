@@ -5,6 +5,7 @@ import { ConsentForm } from '@/components/consent/consent-form';
 import { Card } from '@/components/ui/card';
 import { AuthorizationError, readAuthorizationParams } from '@/lib/oauth/authorize/request';
 import { validateAuthorizationRequest } from '@/lib/oauth/authorize/validate';
+import { redirectHost } from '@/lib/oauth/redirect-uri';
 import { requireUser } from '@/lib/server/auth/current-user';
 import { getAppContext } from '@/lib/server/context';
 import { describeWorkspaces } from '@/lib/server/db/users';
@@ -43,7 +44,6 @@ export default async function AuthorizePage({ searchParams }: { searchParams: Se
     definitions.find((d) => d.name === name)?.description ??
     ({ openid: 'Confirm who you are', profile: 'See your name', email: 'See your email address', offline_access: 'Stay connected when you are away' } as Record<string, string>)[name] ??
     name;
-  const redirect = new URL(request.redirectUri);
   return (
     <ConsentForm
       view={{
@@ -51,7 +51,7 @@ export default async function AuthorizePage({ searchParams }: { searchParams: Se
         clientName: request.client.name,
         clientId: request.client.clientId,
         unverified: request.client.source === 'admin' ? null : request.client.source,
-        redirectHost: redirect.host || redirect.protocol,
+        redirectHost: redirectHost(request.redirectUri),
         redirectUri: request.redirectUri,
         scopes: request.scope.map((name) => ({ name, description: describe(name) })),
         resource: request.resource ? { url: request.resource, name: servers.find((s) => s.url === request.resource)?.name ?? null } : null,

@@ -1,5 +1,6 @@
 // The authorization request (RFC 6749 §4.1.1, OAuth 2.1 §4.1.1, RFC 7636 §4.3,
 // RFC 8707 §2) and the error that carries where — if anywhere — it may be sent.
+import { isVouchedFor } from '../client-trust.ts';
 import { OAuthError } from '../errors.ts';
 import type { OAuthClient } from '../ports.ts';
 
@@ -26,18 +27,39 @@ export type ValidatedAuthorizationRequest = {
 };
 
 /**
- * An authorization error. With `redirectUri` it goes back to the client
- * (RFC 6749 §4.1.2.1); without, it is shown to the user, because the client
- * or its redirect URI could not be trusted.
+ * How an authorization error reaches the user:
+ * - `redirect`: back to the client at once (RFC 6749 §4.1.2.1), for a client an
+ *   administrator made or approved;
+ * - `confirm`: on a Gatehouse page naming the client and the host it would
+ *   return to, with a link that returns the error there (RFC 9700 §4.11.2: a
+ *   self-registered client's redirect URI is anyone's, so nothing is sent to it
+ *   before the user has acted);
+ * - `page`: only shown, because the client or its redirect URI could not be trusted;
+ * - `awaiting_approval`: shown, saying the client waits for an administrator.
  */
+export type ErrorDelivery = 'redirect' | 'confirm' | 'page' | 'awaiting_approval';
+
+/** An authorization error, with `redirectUri` when it may go back to the client. */
 export class AuthorizationError extends Error {
+  readonly client: OAuthClient | null;
+  readonly awaitingApproval: boolean;
+
   constructor(
     readonly error: OAuthError,
     readonly redirectUri: string | null = null,
     readonly state: string | null = null,
+    opts: { client?: OAuthClient; awaitingApproval?: boolean } = {},
   ) {
     super(error.message);
     this.name = 'AuthorizationError';
+    this.client = opts.client ?? null;
+    this.awaitingApproval = opts.awaitingApproval ?? false;
+  }
+
+  get delivery(): ErrorDelivery {
+    if (this.awaitingApproval) return 'awaiting_approval';
+    if (!this.redirectUri) return 'page';
+    return this.client && isVouchedFor(this.client) ? 'redirect' : 'confirm';
   }
 }
 

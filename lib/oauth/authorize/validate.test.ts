@@ -190,6 +190,61 @@ describe('the checks whose errors go back to the client', () => {
   });
 });
 
+describe('who gets errors redirected at once (RFC 9700 §4.11.2)', () => {
+  it('a client an administrator made gets them at once', async () => {
+    expect((await redirected(params({ response_type: 'token' }), 'unsupported_response_type')).delivery).toBe('redirect');
+  });
+
+  it('a self-registered client gets them only through a confirmation page, naming it', async () => {
+    for (const source of ['dynamic', 'metadata_document'] as const) {
+      const stranger = await ctx.store.insertClient(clientFixture({ source, name: 'Stranger', redirectUris: ['https://attacker.example/cb'] }));
+      const cases: Array<[Partial<AuthorizationParams>, string]> = [
+        [{ response_type: 'token' }, 'unsupported_response_type'],
+        [{ scope: 'unknown' }, 'invalid_scope'],
+        [{ code_challenge: undefined }, 'invalid_request'],
+        [{ resource: ['relative'] }, 'invalid_target'],
+      ];
+      for (const [p, code] of cases) {
+        const error = await redirected(params({ client_id: stranger.clientId, redirect_uri: 'https://attacker.example/cb', ...p }), code, 'https://attacker.example/cb');
+        expect(error.delivery, `${source} ${JSON.stringify(p)}`).toBe('confirm');
+        expect(error.client?.name).toBe('Stranger');
+      }
+    }
+  });
+
+  it('once an administrator approved it, a self-registered client gets them at once', async () => {
+    const approved = await ctx.store.insertClient(clientFixture({ source: 'dynamic' }));
+    await ctx.store.updateClient(approved.id, { approvedAt: new Date() });
+    expect((await redirected(params({ client_id: approved.clientId, response_type: 'token' }), 'unsupported_response_type')).delivery).toBe('redirect');
+  });
+
+  it('errors about the client or its redirect URI stay on the page for every client', async () => {
+    const stranger = await ctx.store.insertClient(clientFixture({ source: 'dynamic' }));
+    expect((await shown(params({ client_id: stranger.clientId, redirect_uri: 'https://evil.example/' }), 'invalid_request')).delivery).toBe('page');
+  });
+});
+
+describe('GATEHOUSE_REGISTRATION=approval', () => {
+  beforeEach(() => {
+    ctx.registrationPolicy = 'approval';
+  });
+
+  it('a self-registered client waits for approval: shown, never redirected, before any other check', async () => {
+    const waiting = await ctx.store.insertClient(clientFixture({ source: 'dynamic', name: 'Waiting App' }));
+    const error = await shown(params({ client_id: waiting.clientId, response_type: 'token', redirect_uri: 'https://evil.example/' }), 'unauthorized_client');
+    expect(error.delivery).toBe('awaiting_approval');
+    expect(error.error.description).toBe("Waiting App is waiting for an administrator's approval before it can be used");
+    expect(error.client?.clientId).toBe(waiting.clientId);
+  });
+
+  it('an approved client and an admin-made one are let through', async () => {
+    const approved = await ctx.store.insertClient(clientFixture({ source: 'metadata_document', clientId: 'https://client.example/meta.json', redirectUris: [REDIRECT] }));
+    await ctx.store.updateClient(approved.id, { approvedAt: new Date() });
+    expect((await validateAuthorizationRequest(ctx, params({ client_id: approved.clientId }))).client.clientId).toBe(approved.clientId);
+    expect((await validateAuthorizationRequest(ctx, params())).client.clientId).toBe(client.clientId);
+  });
+});
+
 describe('a valid request', () => {
   it('gets the default scopes, a canonical resource and the challenge', async () => {
     const ok = await validateAuthorizationRequest(ctx, params({ resource: ['HTTPS://MCP.Example/Path?q=A'] }));

@@ -1,6 +1,7 @@
 // GET|POST /oauth/authorize — the checks, in order. The first two decide whether
 // errors may be redirected at all; after them every error goes back to the
-// client with `state` and `iss`.
+// client with `state` and `iss` — at once for a client an administrator made
+// or approved, after the user has seen it for any other (AuthorizationError.delivery).
 import type { OAuthContext } from '../context.ts';
 import { OAuthError } from '../errors.ts';
 import { checkClient } from './check-client.ts';
@@ -21,7 +22,7 @@ export async function validateAuthorizationRequest(ctx: OAuthContext, params: Au
     const { resource, scope } = await checkRequestedResource(ctx, params, await checkScope(ctx, client, params));
     return { client, redirectUri, state, scope, resource, codeChallenge, params };
   } catch (error) {
-    if (error instanceof OAuthError) throw new AuthorizationError(error, redirectUri, state);
+    if (error instanceof OAuthError) throw new AuthorizationError(error, redirectUri, state, { client });
     throw error;
   }
 }

@@ -11,6 +11,7 @@ import type {
   Grant,
   IssuedTokens,
   NewAccessToken,
+  NewClientRecord,
   NewRefreshToken,
   OAuthClient,
   OAuthStore,
@@ -70,12 +71,12 @@ export class MemoryOAuthStore implements OAuthStore {
   }
 
 
-  async insertClient(client: Omit<OAuthClient, 'createdAt' | 'disabled'>): Promise<OAuthClient> {
+  async insertClient(client: NewClientRecord): Promise<OAuthClient> {
     if (this.clients.has(client.id)) throw new Error(`unique constraint: Client.id ${client.id}`);
     for (const c of this.clients.values()) {
       if (c.clientId === client.clientId) throw new Error(`unique constraint: Client.clientId ${client.clientId}`);
     }
-    const row: OAuthClient = { ...copy(client), disabled: false, createdAt: this.clock() };
+    const row: OAuthClient = { ...copy(client), disabled: false, approvedAt: null, createdAt: this.clock() };
     this.clients.set(row.id, row);
     return copy(row);
   }

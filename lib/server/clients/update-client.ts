@@ -2,7 +2,8 @@
 // may-introspect — checked as on creation. A client is public or confidential
 // for life (changing that would mean issuing or dropping a secret), and a
 // metadata-document client is described by its document: Gatehouse refreshes
-// those fields from it, so an edit here would not last.
+// those fields from it, so an edit here would not last. A self-registered client
+// never gets client_credentials.
 import { z } from 'zod';
 import type { Db } from '../db/client.ts';
 import type { AuditActor } from '../db/audit.ts';
@@ -28,7 +29,13 @@ export async function updateClient(db: Db, id: string, raw: TUpdateClientInput, 
   if (client.source === 'metadata_document') return { ok: false, message: 'This client is described by its metadata document; change the document instead.' };
   const knownScopes = new Set(await listScopeNames(db));
   const confidential = client.tokenEndpointAuthMethod !== 'none';
-  const parsed = ZUpdateClientSchema.superRefine((input, ctx) => checkClientSettings({ ...input, confidential }, ctx, knownScopes)).safeParse(raw);
+  const parsed = ZUpdateClientSchema.superRefine((input, ctx) => {
+    checkClientSettings({ ...input, confidential }, ctx, knownScopes);
+    // The token endpoint grants client_credentials only to admin-made clients (docs/configuration.md).
+    if (client.source !== 'admin' && input.grantTypes.includes('client_credentials')) {
+      ctx.addIssue({ code: 'custom', path: ['grantTypes'], message: 'client_credentials is only for clients an administrator created: create a machine client instead' });
+    }
+  }).safeParse(raw);
   if (!parsed.success) return { ok: false, message: 'Check the fields below.', fieldErrors: fieldErrorsOf(parsed.error) };
   const input = parsed.data;
   const grantTypes = [...new Set(input.grantTypes)];

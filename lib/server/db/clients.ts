@@ -2,7 +2,7 @@
 // protocol core's OAuthClient, used by the OAuth store and by admin use-cases;
 // and the admin console's reads and changes, each change audited in its own
 // transaction.
-import type { ClientSource, OAuthClient, TokenEndpointAuthMethod } from '../../oauth/ports.ts';
+import type { ClientSource, NewClientRecord, OAuthClient, TokenEndpointAuthMethod } from '../../oauth/ports.ts';
 import { auditEventData, type AuditActor, type AuditInput } from './audit.ts';
 import type { Db } from './client.ts';
 import { parseList, parseObject } from './columns.ts';
@@ -13,7 +13,7 @@ type Row = Awaited<ReturnType<Db['prisma']['client']['findUniqueOrThrow']>>;
 type Tx = PrismaNs.TransactionClient;
 type ClientWhere = PrismaNs.ClientWhereInput;
 
-export type NewClient = Omit<OAuthClient, 'createdAt' | 'disabled'> & { createdBy?: string | null };
+export type NewClient = NewClientRecord & { createdBy?: string | null };
 
 export function toClient(row: Row): OAuthClient {
   return {
@@ -34,6 +34,7 @@ export function toClient(row: Row): OAuthClient {
     registrationAccessTokenHash: row.registrationAccessTokenHash,
     canIntrospect: row.canIntrospect,
     disabled: row.disabled,
+    approvedAt: row.approvedAt,
     createdAt: row.createdAt,
   };
 }
@@ -68,7 +69,8 @@ export async function findClientByClientId(db: Db, clientId: string): Promise<OA
 // ---------------------------------------------------------------------------
 // The admin list: keyset-paged, newest first
 
-export type ClientStatus = 'active' | 'disabled';
+/** `pending`: self-registered and not approved by an admin (lib/oauth/client-trust.ts). */
+export type ClientStatus = 'active' | 'disabled' | 'pending';
 
 export type ClientListFilter = {
   /** Part of the name or of the client_id. */
@@ -86,6 +88,7 @@ export type ClientListRow = {
   source: ClientSource;
   confidential: boolean;
   disabled: boolean;
+  approvedAt: Date | null;
   createdAt: Date;
   lastUsedAt: Date | null;
   activeGrants: number;
@@ -107,7 +110,8 @@ export async function listClientsPage(db: Db, filter: ClientListFilter, page: { 
   const and: ClientWhere[] = [];
   if (filter.q) and.push({ OR: [{ name: containsText(db, filter.q) }, { clientId: containsText(db, filter.q) }] });
   if (filter.source) and.push({ source: filter.source });
-  if (filter.status) and.push({ disabled: filter.status === 'disabled' });
+  if (filter.status === 'pending') and.push({ source: { not: 'admin' }, approvedAt: null });
+  else if (filter.status) and.push({ disabled: filter.status === 'disabled' });
   if (filter.group) {
     const group = decodeGroupKey(filter.group);
     if (!group) return { rows: [], next: null };
@@ -120,7 +124,7 @@ export async function listClientsPage(db: Db, filter: ClientListFilter, page: { 
     where: { AND: and },
     orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
     take: limit + 1,
-    select: { id: true, clientId: true, name: true, source: true, tokenEndpointAuthMethod: true, disabled: true, createdAt: true, lastUsedAt: true, redirectUris: true },
+    select: { id: true, clientId: true, name: true, source: true, tokenEndpointAuthMethod: true, disabled: true, approvedAt: true, createdAt: true, lastUsedAt: true, redirectUris: true },
   });
   const shown = rows.slice(0, limit);
   const [grants, groups] = await Promise.all([activeGrantCounts(db, shown.map((r) => r.id)), groupSizes(db, shown)]);
@@ -133,6 +137,7 @@ export async function listClientsPage(db: Db, filter: ClientListFilter, page: { 
       source: r.source as ClientSource,
       confidential: r.tokenEndpointAuthMethod !== 'none',
       disabled: r.disabled,
+      approvedAt: r.approvedAt,
       createdAt: r.createdAt,
       lastUsedAt: r.lastUsedAt,
       activeGrants: grants.get(r.id) ?? 0,
@@ -141,6 +146,11 @@ export async function listClientsPage(db: Db, filter: ClientListFilter, page: { 
     })),
     next: rows.length > limit && last ? encodeCursor({ value: last.createdAt.toISOString(), id: last.id }) : null,
   };
+}
+
+/** Self-registered clients no admin has approved (the list's `pending` filter). */
+export async function countPendingClients(db: Db): Promise<number> {
+  return db.prisma.client.count({ where: { source: { not: 'admin' }, approvedAt: null } });
 }
 
 const groupKey = (r: { name: string; redirectUris: string }) => `${r.name}\u0000${r.redirectUris}`;
@@ -192,6 +202,9 @@ export type ClientDetails = {
   scope: string;
   canIntrospect: boolean;
   disabled: boolean;
+  approvedAt: Date | null;
+  /** The approving admin's email (or id, if the user is gone). */
+  approvedBy: string | null;
   logoUri: string | null;
   clientUri: string | null;
   createdBy: string | null;
@@ -207,11 +220,13 @@ export type ClientDetails = {
 export async function getClientDetails(db: Db, id: string): Promise<ClientDetails | null> {
   const row = await db.prisma.client.findUnique({ where: { id } });
   if (!row) return null;
-  const [activeGrants, groupSize, creator] = await Promise.all([
+  const emailOf = (userId: string | null) => (userId ? db.prisma.user.findUnique({ where: { id: userId }, select: { email: true } }) : null);
+  const [activeGrants, groupSize, creator, approver] = await Promise.all([
     db.prisma.grant.count({ where: { clientId: id, revokedAt: null } }),
     db.prisma.client.count({ where: { name: row.name, redirectUris: row.redirectUris } }),
     // createdBy holds a user id when an admin made it, else a label such as "cli".
-    row.createdBy ? db.prisma.user.findUnique({ where: { id: row.createdBy }, select: { email: true } }) : null,
+    emailOf(row.createdBy),
+    emailOf(row.approvedAt ? row.approvedBy : null),
   ]);
   const client = toClient(row);
   return {
@@ -226,6 +241,8 @@ export async function getClientDetails(db: Db, id: string): Promise<ClientDetail
     scope: client.scope,
     canIntrospect: client.canIntrospect,
     disabled: client.disabled,
+    approvedAt: row.approvedAt,
+    approvedBy: row.approvedAt ? (approver?.email ?? row.approvedBy) : null,
     logoUri: client.logoUri,
     clientUri: client.clientUri,
     createdBy: creator?.email ?? row.createdBy,
@@ -292,6 +309,26 @@ export async function setClientDisabled(db: Db, id: string, disabled: boolean, a
     const { count } = await tx.client.updateMany({ where: { id, disabled: !disabled }, data: { disabled } });
     if (count === 1) {
       await tx.auditEvent.create({ data: auditEventData({ actor, action: disabled ? 'client.disabled' : 'client.enabled', target: { type: 'client', id: row.clientId } }) });
+    }
+    return count === 1;
+  });
+}
+
+/**
+ * Approves a self-registered client, or withdraws the approval; false when the
+ * client is gone, made by an admin (nothing to approve), or already so.
+ */
+export async function setClientApproved(db: Db, id: string, approved: boolean, actor: AuditActor & { type: 'user' }, at = new Date()): Promise<boolean> {
+  return db.prisma.$transaction(async (tx) => {
+    const row = await tx.client.findUnique({ where: { id }, select: { clientId: true, name: true, source: true } });
+    if (!row || row.source === 'admin') return false;
+    const { count } = await tx.client.updateMany({
+      where: { id, approvedAt: approved ? null : { not: null } },
+      data: approved ? { approvedAt: at, approvedBy: actor.id } : { approvedAt: null, approvedBy: null },
+    });
+    if (count === 1) {
+      const action = approved ? 'client.approved' : 'client.approval_withdrawn';
+      await tx.auditEvent.create({ data: auditEventData({ actor, action, target: { type: 'client', id: row.clientId }, details: { name: row.name, source: row.source } }, at) });
     }
     return count === 1;
   });

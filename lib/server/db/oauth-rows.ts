@@ -88,6 +88,7 @@ export function clientColumns(c: Partial<Omit<OAuthClient, 'id' | 'clientId' | '
     'registrationAccessTokenHash',
     'canIntrospect',
     'disabled',
+    'approvedAt',
   ] as const;
   for (const key of plain) if (c[key] !== undefined) data[key] = c[key];
   if (c.redirectUris !== undefined) data.redirectUris = JSON.stringify(c.redirectUris);

@@ -72,7 +72,7 @@ function typed<T>(row: Raw | undefined, dates: readonly string[], booleans: read
   return out as T;
 }
 
-const CLIENT_DATES = ['lastUsedAt', 'secretRotatedAt', 'createdAt', 'updatedAt'];
+const CLIENT_DATES = ['lastUsedAt', 'secretRotatedAt', 'approvedAt', 'createdAt', 'updatedAt'];
 const GRANT_DATES = ['createdAt', 'lastUsedAt', 'revokedAt'];
 const CODE_DATES = ['expiresAt', 'redeemedAt', 'createdAt'];
 const REFRESH_DATES = ['expiresAt', 'rotatedAt', 'revokedAt', 'lastUsedAt', 'createdAt'];
@@ -92,8 +92,8 @@ function prepare(connection: BetterSqlite3.Database) {
   return {
     clientByClientId: sql('SELECT * FROM "Client" WHERE "clientId" = ?'),
     // What decides whether a remembered client is still current: any change
-    // through Prisma moves updatedAt; disabling and secrets are compared as such.
-    clientVersion: sql('SELECT "updatedAt", "disabled", "secretHash" FROM "Client" WHERE "clientId" = ?').raw(),
+    // through Prisma moves updatedAt; disabling, secrets and approval are compared as such.
+    clientVersion: sql('SELECT "updatedAt", "disabled", "secretHash", "approvedAt" FROM "Client" WHERE "clientId" = ?').raw(),
     touchClient: sql('UPDATE "Client" SET "lastUsedAt" = ? WHERE "id" = ? AND ("lastUsedAt" IS NULL OR "lastUsedAt" < ?)'),
     scopes: sql('SELECT "name", "description", "tools", "isDefault" FROM "Scope" ORDER BY "name"'),
     resourceServers: sql('SELECT "url", "name", "scopes" FROM "ResourceServer" ORDER BY "url"'),

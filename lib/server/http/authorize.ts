@@ -8,10 +8,41 @@ import { approveAuthorization, errorRedirect, findCoveringGrant } from '../../oa
 import { AuthorizationError, readAuthorizationParams, type ValidatedAuthorizationRequest } from '../../oauth/authorize/request.ts';
 import { validateAuthorizationRequest } from '../../oauth/authorize/validate.ts';
 import type { OAuthContext } from '../../oauth/context.ts';
+import { redirectHost } from '../../oauth/redirect-uri.ts';
 import { userOfRequest } from '../auth/request-user.ts';
 import type { AppContext } from '../context.ts';
 import { getOAuthContext } from '../oauth/provider.ts';
 import { logOAuthErrorDetail, NO_STORE, sendEmpty, sendHtmlPage } from './respond.ts';
+
+/** Answers an authorization error as the protocol core decided (AuthorizationError.delivery). */
+function answerError(ctx: OAuthContext, res: ServerResponse, error: AuthorizationError): void {
+  const delivery = error.delivery;
+  if (delivery === 'awaiting_approval') {
+    const client = error.client!;
+    return sendHtmlPage(res, 403, `${client.name} is waiting for an administrator’s approval`, [
+      `${client.name} registered itself with Gatehouse, and it can’t be used until an administrator approves it.`,
+      `Ask your Gatehouse administrator to approve it on the Clients page (client ID ${client.clientId}), then try again.`,
+    ]);
+  }
+  if (delivery === 'page' || !error.redirectUri) {
+    return sendHtmlPage(res, 400, 'This sign-in link is not valid', `The application that sent you here made a request Gatehouse cannot accept: ${error.error.description}. Go back to the application and try again.`);
+  }
+  const location = errorRedirect(ctx, error.redirectUri, error.error, error.state);
+  if (delivery === 'redirect') return sendEmpty(res, 303, { Location: location, ...NO_STORE });
+  // RFC 9700 §4.11.2: nothing goes to a redirect URI no administrator vouched for before the user chooses to.
+  const name = error.client?.name ?? 'The application';
+  const host = redirectHost(error.redirectUri);
+  sendHtmlPage(
+    res,
+    400,
+    `${name} made a request Gatehouse cannot accept`,
+    [
+      `${error.error.description}.`,
+      `The button below takes you back to ${name} at ${host}, with this error. No administrator has checked ${name}: go on only if you expected to return to ${host}.`,
+    ],
+    { linkHref: location, linkText: `Return to ${host}`, button: true },
+  );
+}
 
 /** Validates, or answers the error itself and returns null. */
 export async function validateOrAnswer(ctx: OAuthContext, res: ServerResponse, search: URLSearchParams): Promise<ValidatedAuthorizationRequest | null> {
@@ -20,11 +51,7 @@ export async function validateOrAnswer(ctx: OAuthContext, res: ServerResponse, s
   } catch (error) {
     if (!(error instanceof AuthorizationError)) throw error;
     logOAuthErrorDetail(res, error.error);
-    if (error.redirectUri) {
-      sendEmpty(res, 303, { Location: errorRedirect(ctx, error.redirectUri, error.error, error.state), ...NO_STORE });
-    } else {
-      sendHtmlPage(res, 400, 'This sign-in link is not valid', `The application that sent you here made a request Gatehouse cannot accept: ${error.error.description}. Go back to the application and try again.`);
-    }
+    answerError(ctx, res, error);
     return null;
   }
 }

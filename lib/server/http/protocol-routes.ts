@@ -80,9 +80,16 @@ const scopeNames = (scopes: ScopeDefinition[]) => [...new Set([...scopes.map((s)
 
 const DISCOVERY_HEADERS = { ...CORS, 'Cache-Control': 'public, max-age=300' };
 
+const serverFeatures = (config: AppContext['config']) => ({
+  dynamicRegistration: config.registration !== 'off',
+  clientIdMetadataDocuments: config.cimdTrustedHosts === null || config.cimdTrustedHosts.length > 0,
+});
+
 const serveMetadata: Handler = async (_req, res, app) => {
   const scopes = await getOAuthContext(app).store.listScopes();
-  sendJsonText(res, 200, serialized(scopes, `as ${app.config.issuer}`, () => authorizationServerMetadata(app.config.issuer, scopeNames(scopes))), DISCOVERY_HEADERS);
+  const features = serverFeatures(app.config);
+  const variant = `as ${app.config.issuer} ${JSON.stringify(features)}`;
+  sendJsonText(res, 200, serialized(scopes, variant, () => authorizationServerMetadata(app.config.issuer, scopeNames(scopes), features)), DISCOVERY_HEADERS);
 };
 
 const serveProtectedResource: Handler = async (_req, res, app) => {

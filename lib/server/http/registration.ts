@@ -22,6 +22,7 @@ export async function handleRegistration(req: IncomingMessage, res: ServerRespon
     now: ctx.now(),
     knownScopes: [...new Set([...BUILT_IN_SCOPES, ...scopes.map((s) => s.name)])],
     registrationEndpoint: `${app.config.issuer}${ENDPOINTS.registration}`,
+    policy: app.config.registration,
     ip: clientIp(req),
     userAgent: req.headers['user-agent'] ?? null,
   };

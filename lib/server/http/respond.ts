@@ -64,14 +64,29 @@ export function methodNotAllowed(res: ServerResponse, allowed: string[], headers
 
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
-/** A small self-contained page for answers that never reach Next.js (errors on the lean paths). */
-export function sendHtmlPage(res: ServerResponse, status: number, title: string, message: string, extra: { linkHref?: string; linkText?: string } = {}): void {
-  const link = extra.linkHref ? `<p><a href="${escapeHtml(extra.linkHref)}">${escapeHtml(extra.linkText ?? extra.linkHref)}</a></p>` : '';
+const BUTTON_STYLE = 'display:inline-block;padding:.5rem 1rem;border-radius:.375rem;background:#4f46e5;color:#fff;text-decoration:none;font-weight:500';
+
+/**
+ * A small self-contained page for answers that never reach Next.js (errors on
+ * the lean paths): every text escaped, one paragraph per message, and an
+ * optional link (shown as a button with `button`). The caller's response
+ * already carries the headers that forbid framing (runtime/security-headers.ts).
+ */
+export function sendHtmlPage(
+  res: ServerResponse,
+  status: number,
+  title: string,
+  message: string | string[],
+  extra: { linkHref?: string; linkText?: string; button?: boolean } = {},
+): void {
+  const style = extra.button ? ` style="${BUTTON_STYLE}"` : '';
+  const link = extra.linkHref ? `<p><a href="${escapeHtml(extra.linkHref)}"${style}>${escapeHtml(extra.linkText ?? extra.linkHref)}</a></p>` : '';
+  const paragraphs = [message].flat().map((m) => `<p>${escapeHtml(m)}</p>`).join('');
   const body =
     `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">` +
     `<title>${escapeHtml(title)} · Gatehouse</title></head>` +
     `<body style="font-family:system-ui,sans-serif;max-width:40rem;margin:4rem auto;padding:0 1rem;color:#1e293b">` +
-    `<h1 style="font-size:1.4rem">${escapeHtml(title)}</h1><p>${escapeHtml(message)}</p>${link}</body></html>`;
+    `<h1 style="font-size:1.4rem">${escapeHtml(title)}</h1>${paragraphs}${link}</body></html>`;
   res.writeHead(status, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store', 'Content-Length': Buffer.byteLength(body) });
   res.end(body);
 }

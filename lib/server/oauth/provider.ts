@@ -20,7 +20,7 @@ import { withCachedScopes } from './scope-cache.ts';
 function createClientResolver(store: OAuthStore, config: AppContext['config']): ClientResolver {
   const allowHttpLoopback = config.cimdAllowHttpLoopback;
   const limiter = config.redisUrl ? createRedisRateLimiter(getRedis(config.redisUrl), 'gatehouse:cimd:') : createMemoryRateLimiter();
-  const documents = createClientMetadataResolver({ allowHttpLoopback, fetchLimit: { limiter } });
+  const documents = createClientMetadataResolver({ allowHttpLoopback, trustedHosts: config.cimdTrustedHosts, fetchLimit: { limiter } });
   return {
     async resolve(clientId) {
       if (!isClientMetadataDocumentId(clientId, { allowHttpLoopback })) return store.findClient(clientId);
@@ -50,7 +50,8 @@ function buildOAuthContext(app: AppContext): OAuthContext {
   const byDb = (globalForOAuth.__gatehouseOAuthContexts ??= new WeakMap());
   let contexts = byDb.get(app.db);
   if (!contexts) byDb.set(app.db, (contexts = new Map()));
-  const key = JSON.stringify([app.secret, app.config.issuer, app.config.ttl, app.config.cimdAllowHttpLoopback, app.config.redisUrl ?? null]);
+  const { cimdAllowHttpLoopback, cimdTrustedHosts, registration } = app.config;
+  const key = JSON.stringify([app.secret, app.config.issuer, app.config.ttl, cimdAllowHttpLoopback, cimdTrustedHosts, registration, app.config.redisUrl ?? null]);
   const cached = contexts.get(key);
   if (cached) return cached;
   // Counted for /metrics: security events (auth failures) and issued tokens.
@@ -61,6 +62,7 @@ function buildOAuthContext(app: AppContext): OAuthContext {
     store,
     keys: createKeyProvider(app.db, app.secret, { accessTokenTtlSeconds: app.config.ttl.accessToken }),
     clients: createClientResolver(store, app.config),
+    registrationPolicy: registration,
     now: () => new Date(),
     ttl: app.config.ttl,
     seal: (plaintext) => seal(plaintext, retryKey),

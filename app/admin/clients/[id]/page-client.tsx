@@ -2,11 +2,13 @@
 // The client page's forms. Destructive steps ask once more on the page
 // (a second, explicit "Confirm" button) before they act.
 import { useActionState, useState, type ReactNode } from 'react';
+import { redirectHost } from '@/lib/oauth/redirect-uri';
 import type { ClientDeletionImpact } from '@/lib/server/db/clients';
 import {
   deleteClientAction,
   revokeClientGrantsAction,
   rotateClientSecretAction,
+  setClientApprovedAction,
   setClientDisabledAction,
   updateClientAction,
   type TClientActionResult,
@@ -139,6 +141,48 @@ export function DisableClient({ id, disabled }: { id: string; disabled: boolean 
         confirm="Confirm: disable client"
         question="Disable this client? It stops getting tokens at once."
       />
+      <Result state={state} />
+    </div>
+  );
+}
+
+/** Approving vouches for a self-registered client (lib/oauth/client-trust.ts): it may be used under approval, and its errors go back to it at once. */
+export function ApproveClient({ id, approved, approvalRequired, redirectUris }: { id: string; approved: boolean; approvalRequired: boolean; redirectUris: string[] }) {
+  const [state, action, pending] = useActionState<TClientActionResult | null, FormData>(setClientApprovedAction, null);
+  const hosts = [...new Set(redirectUris.map(redirectHost))];
+  if (approved) {
+    return (
+      <div className="space-y-3">
+        <p className="text-sm text-slate-600">
+          An administrator approved this client. {approvalRequired ? 'Withdrawing the approval stops it from getting tokens or starting sign-ins. ' : ''}
+          Without approval, errors are shown to the user before anything is sent back to the client.
+        </p>
+        <Confirmed
+          id={id}
+          extra={{ approved: 'false' }}
+          action={setClientApprovedAction}
+          open="Withdraw approval…"
+          confirm="Confirm: withdraw approval"
+          question={approvalRequired ? 'Withdraw the approval? The client can’t be used until it is approved again.' : 'Withdraw the approval?'}
+        />
+        <Result state={state} />
+      </div>
+    );
+  }
+  return (
+    <div className="space-y-3">
+      <p className="text-sm text-slate-600">
+        This client registered itself; no administrator has checked it.{' '}
+        {approvalRequired
+          ? 'Until it is approved, users who try it are told it is waiting for approval, and the token endpoint refuses it.'
+          : 'Approving it lets Gatehouse send authorization errors straight back to it, without showing them to the user first.'}{' '}
+        Approve it only if you trust where it sends users back: {hosts.length ? hosts.join(', ') : 'no redirect URIs'}.
+      </p>
+      <form action={action}>
+        <input type="hidden" name="id" value={id} />
+        <input type="hidden" name="approved" value="true" />
+        <button type="submit" disabled={pending} className={primary}>{pending ? 'Approving…' : 'Approve client'}</button>
+      </form>
       <Result state={state} />
     </div>
   );

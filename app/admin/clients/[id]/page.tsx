@@ -11,7 +11,7 @@ import { describeClientDeletion, getClientDetails } from '@/lib/server/db/client
 import { listActiveGrantsOfClient } from '@/lib/server/db/client-grants';
 import { listScopeNames } from '@/lib/server/db/scope-names';
 import { formatWhen, SOURCE_LABEL } from '../format';
-import { DeleteClient, DisableClient, EditClientForm, RevokeAllGrants, RotateSecret } from './page-client';
+import { ApproveClient, DeleteClient, DisableClient, EditClientForm, RevokeAllGrants, RotateSecret } from './page-client';
 
 export const metadata: Metadata = { title: 'Client' };
 
@@ -28,7 +28,8 @@ export default async function ClientPage({ params }: { params: Promise<{ id: str
   const { id: segment } = await params;
   // A metadata-document client's row id has a colon (cimd:…), which arrives percent-encoded.
   const id = decodeSegment(segment);
-  const { db } = getAppContext();
+  const { db, config } = getAppContext();
+  const approvalRequired = config.registration === 'approval';
   const client = id && id.length <= 100 ? await getClientDetails(db, id) : null;
   if (!client) notFound();
   const [grants, scopes, impact] = await Promise.all([listActiveGrantsOfClient(db, client.id), listScopeNames(db), describeClientDeletion(db, client.id)]);
@@ -36,7 +37,15 @@ export default async function ClientPage({ params }: { params: Promise<{ id: str
     ['client_id', <code key="id" className="font-mono text-xs break-all">{client.clientId}</code>],
     ['Source', SOURCE_LABEL[client.source]],
     ['Kind', client.confidential ? `confidential (${client.tokenEndpointAuthMethod})` : 'public (PKCE, no secret)'],
-    ['Status', client.disabled ? 'disabled' : 'active'],
+    ['Status', client.disabled ? 'disabled' : approvalRequired && client.source !== 'admin' && !client.approvedAt ? 'awaiting approval' : 'active'],
+    [
+      'Approval',
+      client.source === 'admin'
+        ? 'not needed (made by an administrator)'
+        : client.approvedAt
+          ? `approved ${formatWhen(client.approvedAt)}${client.approvedBy ? ` by ${client.approvedBy}` : ''}`
+          : 'not approved',
+    ],
     ['Redirect URIs', client.redirectUris.length ? <ul key="r" className="font-mono text-xs">{client.redirectUris.map((u) => <li key={u} className="break-all">{u}</li>)}</ul> : 'none'],
     ['Grant types', client.grantTypes.join(', ') || 'none'],
     ['Scopes', client.scope || 'any'],
@@ -56,7 +65,16 @@ export default async function ClientPage({ params }: { params: Promise<{ id: str
   return (
     <div className="space-y-6">
       <p className="text-sm"><Link href="/admin/clients" className="text-indigo-700 hover:underline">← All clients</Link></p>
-      <PageHeader title={client.name} description={client.disabled ? 'Disabled: it can get no tokens, and its tokens do not introspect as active.' : undefined} />
+      <PageHeader
+        title={client.name}
+        description={
+          client.disabled
+            ? 'Disabled: it can get no tokens, and its tokens do not introspect as active.'
+            : approvalRequired && client.source !== 'admin' && !client.approvedAt
+              ? 'Waiting for an administrator’s approval: it can’t be used until it is approved.'
+              : undefined
+        }
+      />
       <Card title="Details">
         <dl className="grid gap-x-6 gap-y-2 text-sm sm:grid-cols-[10rem_1fr]">
           {facts.map(([term, value]) => (
@@ -67,6 +85,11 @@ export default async function ClientPage({ params }: { params: Promise<{ id: str
           ))}
         </dl>
       </Card>
+      {client.source === 'admin' ? null : (
+        <Card title="Approval">
+          <ApproveClient id={client.id} approved={client.approvedAt !== null} approvalRequired={approvalRequired} redirectUris={client.redirectUris} />
+        </Card>
+      )}
       <Card title="Settings">
         {client.source === 'metadata_document' ? (
           <p className="text-sm text-slate-600">This client is described by its Client ID Metadata Document at its client_id URL; Gatehouse refreshes its settings from there. You can disable it here, or delete it, which also blocks its URL.</p>
