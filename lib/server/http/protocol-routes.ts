@@ -13,8 +13,9 @@ import { getOAuthContext } from '../oauth/provider.ts';
 import { clientIp, readBody, readForm } from './body.ts';
 import { handleConsentDecision } from './consent-decision.ts';
 import { countRateLimitHit } from '../observability/hooks.ts';
-import { getRedis } from '../runtime/redis.ts';
-import { createMemoryRateLimiter, createRedisRateLimiter, type RateLimiter } from './rate-limit.ts';
+import { log } from '../runtime/logger.ts';
+import { rateLimiterOf } from './rate-limit.ts';
+import { tokenClientLimits, type TokenClientLimits } from './token-client-limits.ts';
 import { handleRegistration } from './registration.ts';
 import { handleSignOut } from './sign-out.ts';
 import { CORS, NO_STORE, methodNotAllowed, sendEmpty, sendHtmlPage, sendJson, sendJsonText, sendOAuthError } from './respond.ts';
@@ -34,23 +35,11 @@ type Route = {
 /** Which routes a call answers: machine-to-machine ones, browser ones, or both. */
 export type RouteKind = 'machine' | 'browser' | 'any';
 
-const limiters = new WeakMap<AppContext['config'], RateLimiter>();
-
-/** In process by default; through Redis when REDIS_URL is set, so every instance counts together. */
-function rateLimiter(app: AppContext): RateLimiter {
-  let limiter = limiters.get(app.config);
-  if (!limiter) {
-    limiter = app.config.redisUrl ? createRedisRateLimiter(getRedis(app.config.redisUrl)) : createMemoryRateLimiter();
-    limiters.set(app.config, limiter);
-  }
-  return limiter;
-}
-
 function tooManyRequests(res: ServerResponse, retryAfterSeconds: number, cors: Record<string, string>): void {
   sendJson(res, 429, { error: 'slow_down', error_description: 'too many requests; retry later' }, { ...NO_STORE, ...cors, 'Retry-After': String(retryAfterSeconds) });
 }
 
-/** The client a token request names, without authenticating it (only to key the rate limit). */
+/** The client a token request names, without authenticating it (only to key its rate limits). */
 function presentedClientId(authorization: string | null, form: FormParams): string | null {
   try {
     return readPresentedCredentials({ authorization, body: { client_id: form.client_id?.[0], client_secret: form.client_secret?.[0] } })?.clientId ?? null;
@@ -95,22 +84,41 @@ const serveJwks: Handler = async (_req, res, app) => {
   sendJsonText(res, 200, serialized(keys, 'jwks', () => ({ keys })), { ...CORS, 'Cache-Control': 'public, max-age=60' });
 };
 
-/** Per-client limit at the token endpoint, on top of the per-IP one: one client can't starve the others. */
-const PER_CLIENT = { limit: 300, windowSeconds: 10 };
+/** Counts the core's answer; a limiter that can't be reached never turns an answer already given into an error. */
+async function recordOutcome(limits: TokenClientLimits, outcome: 'success' | 'failure'): Promise<void> {
+  try {
+    await limits.record(outcome);
+  } catch (error) {
+    log('warn', 'token endpoint: rate limit not counted', { error: (error as Error).message });
+  }
+}
 
 const token: Handler = async (req, res, app) => {
   const meta = requestMeta(req);
   const form = await readForm(req);
   const clientId = presentedClientId(meta.authorization, form);
-  if (clientId && app.config.rateLimits) {
-    const decision = await rateLimiter(app).hit(`token-client|${clientId}`, PER_CLIENT.limit, PER_CLIENT.windowSeconds);
+  // Per client on top of the per-IP limit, in a way no stranger can spend (token-client-limits.ts).
+  const limits = clientId && app.config.rateLimits ? tokenClientLimits(rateLimiterOf(app), clientId, meta.ip) : null;
+  if (limits) {
+    const decision = await limits.check();
     if (!decision.allowed) {
       countRateLimitHit(ENDPOINTS.token, 'client');
       return tooManyRequests(res, decision.retryAfterSeconds, CORS);
     }
   }
-  const response = await handleTokenRequest(getOAuthContext(app), { ...meta, form });
+  let response: Awaited<ReturnType<typeof handleTokenRequest>>;
+  try {
+    response = await handleTokenRequest(getOAuthContext(app), { ...meta, form });
+  } catch (error) {
+    // The caller's own mistakes count against it; a server-side failure (503, 500) against nobody.
+    if (limits && error instanceof OAuthError && error.status < 500) {
+      sendOAuthError(res, error, CORS);
+      return recordOutcome(limits, 'failure');
+    }
+    throw error;
+  }
   sendJson(res, 200, response, { ...NO_STORE, ...CORS });
+  if (limits) await recordOutcome(limits, 'success');
 };
 
 const revoke: Handler = async (req, res, app) => {
@@ -192,7 +200,7 @@ export async function handleProtocolRequest(req: IncomingMessage, res: ServerRes
   }
   try {
     if (route.limit && app.config.rateLimits) {
-      const decision = await rateLimiter(app).hit(`${url.pathname}|${clientIp(req)}`, route.limit.perIp, route.limit.windowSeconds);
+      const decision = await rateLimiterOf(app).hit(`${url.pathname}|${clientIp(req)}`, route.limit.perIp, route.limit.windowSeconds);
       if (!decision.allowed) {
         countRateLimitHit(url.pathname, 'ip');
         tooManyRequests(res, decision.retryAfterSeconds, cors);
