@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AUTHORIZATION_LIMIT } from '../../lib/server/http/protocol-routes.ts';
 import { createRedisRateLimiter, type RateLimiter } from '../../lib/server/http/rate-limit.ts';
 import { TOKEN_CLIENT_LIMITS } from '../../lib/server/http/token-client-limits.ts';
 import { createClient } from '../helpers/factories.ts';
@@ -127,5 +128,33 @@ describe.each(Object.keys(limiters))('a stranger cannot lock the users of a clie
     const limited = await refresh(client.clientId, 'any', '192.0.2.251');
     expect(limited.status).toBe(429);
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+  });
+});
+
+describe('the authorization endpoint', () => {
+  let server: ProtocolServer;
+  beforeAll(async () => {
+    server = await startProtocolServer({ provider: 'sqlite', env: { GATEHOUSE_RATE_LIMITS: 'true', GATEHOUSE_TRUSTED_PROXIES: 'loopback' } });
+  });
+  afterAll(async () => server?.stop());
+
+  const get = (from: string) => server.fetch('/oauth/authorize?response_type=code', { headers: { 'x-forwarded-for': from } });
+  const post = (from: string) =>
+    server.fetch('/oauth/authorize', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-for': from }, body: 'response_type=code' });
+
+  it('answers a flood from one address, GET and POST together, with a 429 page and Retry-After; other addresses go on', async () => {
+    const { perIp } = AUTHORIZATION_LIMIT;
+    const statuses: number[] = [];
+    for (let i = 0; i < perIp; i++) statuses.push((await (i % 2 ? post : get)(ATTACKER)).status);
+    // GET: an invalid request's page; POST: on to the equivalent GET.
+    expect(statuses).toEqual(Array.from({ length: perIp }, (_, i) => (i % 2 ? 303 : 400)));
+    for (const limited of [await get(ATTACKER), await post(ATTACKER)]) {
+      expect(limited.status).toBe(429);
+      expect(limited.headers.get('content-type')).toMatch(/^text\/html/);
+      expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(await limited.text()).toContain('Too many requests');
+    }
+    expect((await get(USER_ADDRESS)).status).toBe(400);
+    expect((await post(USER_ADDRESS)).status).toBe(303);
   });
 });

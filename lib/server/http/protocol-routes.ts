@@ -39,6 +39,12 @@ function tooManyRequests(res: ServerResponse, retryAfterSeconds: number, cors: R
   sendJson(res, 429, { error: 'slow_down', error_description: 'too many requests; retry later' }, { ...NO_STORE, ...cors, 'Retry-After': String(retryAfterSeconds) });
 }
 
+/** A browser's 429 is a page. */
+function tooManyRequestsPage(res: ServerResponse, retryAfterSeconds: number): void {
+  res.setHeader('Retry-After', String(retryAfterSeconds));
+  sendHtmlPage(res, 429, 'Too many requests', `Gatehouse received too many requests from your network address. Wait ${retryAfterSeconds} seconds, then try again.`);
+}
+
 /** The client a token request names, without authenticating it (only to key its rate limits). */
 function presentedClientId(authorization: string | null, form: FormParams): string | null {
   try {
@@ -102,7 +108,7 @@ const token: Handler = async (req, res, app) => {
   if (limits) {
     const decision = await limits.check();
     if (!decision.allowed) {
-      countRateLimitHit(ENDPOINTS.token, 'client');
+      countRateLimitHit(ENDPOINTS.token, decision.limit);
       return tooManyRequests(res, decision.retryAfterSeconds, CORS);
     }
   }
@@ -152,6 +158,12 @@ const authorizeByPost: Handler = async (req, res) => {
   sendEmpty(res, 303, { Location: `${ENDPOINTS.authorization}?${query}`, ...NO_STORE });
 };
 
+/**
+ * Per address, for GET (answered here or by the consent page) and POST together:
+ * far above what people behind one address click through, well below a flood.
+ */
+export const AUTHORIZATION_LIMIT = { perIp: 300, windowSeconds: 60 };
+
 function routes(app: AppContext): Map<string, Route> {
   const table = new Map<string, Route>();
   const paths = metadataPaths(app.config.issuer);
@@ -162,7 +174,7 @@ function routes(app: AppContext): Map<string, Route> {
   table.set(ENDPOINTS.revocation, { methods: { POST: revoke }, cors: true, limit: { perIp: 600, windowSeconds: 10 } });
   table.set(ENDPOINTS.introspection, { methods: { POST: introspect }, cors: false, limit: { perIp: 3000, windowSeconds: 10 } });
   table.set(ENDPOINTS.registration, { methods: { POST: handleRegistration }, cors: true, limit: { perIp: 30, windowSeconds: 60 } });
-  table.set(ENDPOINTS.authorization, { methods: { POST: authorizeByPost }, cors: false, next: ['GET', 'HEAD'], browser: true });
+  table.set(ENDPOINTS.authorization, { methods: { POST: authorizeByPost }, cors: false, limit: AUTHORIZATION_LIMIT, next: ['GET', 'HEAD'], browser: true });
   table.set('/sign-out', { methods: { POST: handleSignOut }, cors: false, next: ['GET', 'HEAD'], browser: true });
   table.set(`${ENDPOINTS.authorization}/decision`, { methods: { POST: handleConsentDecision }, cors: false, limit: { perIp: 120, windowSeconds: 60 }, browser: true });
   return table;
@@ -187,25 +199,27 @@ export async function handleProtocolRequest(req: IncomingMessage, res: ServerRes
   const route = findRoute(app, url.pathname);
   if (!route) return false;
   if (kind !== 'any' && (kind === 'browser') !== (route.browser ?? false)) return false;
-  if (route.next?.includes(method)) return false;
   const cors = route.cors ? CORS : {};
   if (method === 'OPTIONS' && route.cors) {
     sendEmpty(res, 204, cors);
     return true;
   }
-  const handler = route.methods[method] ?? (method === 'HEAD' ? route.methods.GET : undefined);
-  if (!handler) {
-    methodNotAllowed(res, [...Object.keys(route.methods), ...(route.next ?? [])], cors);
-    return true;
-  }
   try {
+    // The route's limit holds for the methods Next.js answers too.
     if (route.limit && app.config.rateLimits) {
       const decision = await rateLimiterOf(app).hit(`${url.pathname}|${clientIp(req)}`, route.limit.perIp, route.limit.windowSeconds);
       if (!decision.allowed) {
         countRateLimitHit(url.pathname, 'ip');
-        tooManyRequests(res, decision.retryAfterSeconds, cors);
+        if (route.browser) tooManyRequestsPage(res, decision.retryAfterSeconds);
+        else tooManyRequests(res, decision.retryAfterSeconds, cors);
         return true;
       }
+    }
+    if (route.next?.includes(method)) return false;
+    const handler = route.methods[method] ?? (method === 'HEAD' ? route.methods.GET : undefined);
+    if (!handler) {
+      methodNotAllowed(res, [...Object.keys(route.methods), ...(route.next ?? [])], cors);
+      return true;
     }
     await handler(req, res, app, url);
   } catch (error) {

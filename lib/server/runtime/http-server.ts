@@ -84,10 +84,10 @@ export async function startHttpServer(ctx: AppContext, opts: { dev?: boolean; ho
     const edge = await applyEdgeIdentity(req, res, pathname, ctx);
     if (edge.kind === 'refused') return sendHtmlPage(res, edge.status, 'Sign-in refused', edge.message);
 
+    // Browser endpoints, and the rate limits of those that Next.js answers.
+    if (await handleProtocolRequest(req, res, ctx, url, 'browser')) return;
     if (pathname === ENDPOINTS.authorization && (req.method === 'GET' || req.method === 'HEAD')) {
       if (await handleAuthorizeGet(req, res, ctx, url)) return;
-    } else if (await handleProtocolRequest(req, res, ctx, url, 'browser')) {
-      return;
     }
     // Next.js takes the nonce for its own scripts from the request's CSP header.
     req.headers['content-security-policy'] = headers['Content-Security-Policy'];
