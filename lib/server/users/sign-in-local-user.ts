@@ -50,9 +50,10 @@ const MESSAGE = 'The email or password is not right.';
 export async function signInLocalUser(
   db: Db,
   input: { email: string; password: string; ip?: string | null; userAgent?: string | null },
-  opts: { now?: Date; limiter?: RateLimiter | null } = {},
+  opts: { now?: Date; limiter?: RateLimiter | null; verify?: typeof verifyPassword } = {},
 ): Promise<LocalSignInOutcome> {
   const now = opts.now ?? new Date();
+  const verify = opts.verify ?? verifyPassword;
   if (opts.limiter) {
     const decision = await opts.limiter.hit(`local-sign-in|${input.ip ?? 'unknown'}`, LOCAL_SIGN_IN_LIMIT.perAddress, LOCAL_SIGN_IN_LIMIT.windowSeconds);
     if (!decision.allowed) {
@@ -63,16 +64,16 @@ export async function signInLocalUser(
   const user = await findUserByEmail(db, input.email.trim().toLowerCase());
   const credential = user ? await findLocalCredential(db, user.id) : null;
   if (!user || !credential || user.disabled || !user.isAdmin) {
-    await verifyPassword(await decoy(), input.password);
+    await verify(await decoy(), input.password);
     return { ok: false, reason: 'invalid', message: MESSAGE };
   }
   const failures = await reserveLocalLoginAttempt(db, user.id, now, lockoutSteps(now));
   if (failures === null) {
-    await verifyPassword(await decoy(), input.password);
+    await verify(await decoy(), input.password);
     return { ok: false, reason: 'locked', message: MESSAGE };
   }
   const audit = { actor: { type: 'user' as const, id: user.id, label: user.email }, target: { type: 'user', id: user.id }, ip: input.ip, userAgent: input.userAgent };
-  if (!(await verifyPassword(credential.passwordHash, input.password))) {
+  if (!(await verify(credential.passwordHash, input.password))) {
     await recordAudit(db, { ...audit, action: 'user.local_login_failed', details: { failures, lockedForSeconds: lockoutSeconds(failures) } });
     return { ok: false, reason: 'invalid', message: MESSAGE };
   }
