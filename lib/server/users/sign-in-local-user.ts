@@ -17,7 +17,7 @@ const BASE_LOCKOUT_SECONDS = 30;
 const MAX_LOCKOUT_SECONDS = 3600;
 
 /** Attempts from one address, whatever the email: every attempt costs an argon2 run. */
-export const LOCAL_SIGN_IN_LIMIT = { perAddress: 10, windowSeconds: 60 };
+export const LOCAL_SIGN_IN_LIMIT = { perAddress: 20, windowSeconds: 60 };
 
 export type LocalSignInOutcome =
   | { ok: true; user: User }
