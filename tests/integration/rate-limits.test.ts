@@ -158,3 +158,28 @@ describe('the authorization endpoint', () => {
     expect((await post(USER_ADDRESS)).status).toBe(303);
   });
 });
+
+describe('the authorization endpoint with its rate limiter unreachable', () => {
+  let server: ProtocolServer;
+  // Nothing listens on port 1; the client fails at once instead of queueing (as runtime/redis.ts sets it up).
+  const unreachable = new Redis('redis://127.0.0.1:1', { enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  unreachable.on('error', () => {});
+  beforeAll(async () => {
+    server = await startProtocolServer({ provider: 'sqlite', env: { GATEHOUSE_RATE_LIMITS: 'true' }, rateLimiter: createRedisRateLimiter(unreachable) });
+  });
+  afterAll(async () => {
+    unreachable.disconnect();
+    await server?.stop();
+  });
+
+  it('answers a 503 page with Retry-After, never JSON, to the browser', async () => {
+    for (const response of [
+      await server.fetch('/oauth/authorize?response_type=code'),
+      await server.fetch('/oauth/authorize', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'response_type=code' }),
+    ]) {
+      expect(response.status).toBe(503);
+      expect(response.headers.get('content-type')).toMatch(/^text\/html/);
+      expect(Number(response.headers.get('retry-after'))).toBeGreaterThan(0);
+    }
+  });
+});

@@ -18,7 +18,7 @@ import { rateLimiterOf } from './rate-limit.ts';
 import { tokenClientLimits, type TokenClientLimits } from './token-client-limits.ts';
 import { handleRegistration } from './registration.ts';
 import { handleSignOut } from './sign-out.ts';
-import { CORS, NO_STORE, methodNotAllowed, sendEmpty, sendHtmlPage, sendJson, sendJsonText, sendOAuthError } from './respond.ts';
+import { CORS, NO_STORE, failRequest, methodNotAllowed, sendEmpty, sendHtmlPage, sendJson, sendJsonText, sendOAuthError } from './respond.ts';
 import type { ScopeDefinition } from '../../oauth/ports.ts';
 
 type Handler = (req: IncomingMessage, res: ServerResponse, app: AppContext, url: URL) => Promise<void>;
@@ -223,8 +223,10 @@ export async function handleProtocolRequest(req: IncomingMessage, res: ServerRes
     }
     await handler(req, res, app, url);
   } catch (error) {
-    if (!res.headersSent) sendOAuthError(res, error, cors);
-    else res.end();
+    if (res.headersSent) res.end();
+    // A browser's errors are pages (a 503 one when the database or the rate limiter is away).
+    else if (route.browser && !(error instanceof OAuthError)) failRequest(req, res, error);
+    else sendOAuthError(res, error, cors);
   }
   return true;
 }
