@@ -3,8 +3,15 @@
 // the secret before anything asks for it.
 import { getConfig, type Config } from '../config.ts';
 import { getDb, type Db } from './db/client.ts';
+import type { RateLimiter } from './http/rate-limit.ts';
 
-export type AppContext = { config: Config; db: Db; secret: string };
+export type AppContext = {
+  config: Config;
+  db: Db;
+  secret: string;
+  /** Counts the rate limits; unset, the one the configuration implies (see rateLimiterOf). */
+  rateLimiter?: RateLimiter;
+};
 
 export function getAppContext(): AppContext {
   const config = getConfig();

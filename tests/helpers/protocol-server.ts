@@ -6,9 +6,10 @@
 //   ...
 //   await second.stop(); await server.stop();
 //
-// Routing is http-server.ts's minus Next.js: GET|HEAD /oauth/authorize →
-// handleAuthorizeGet; everything else → handleProtocolRequest; the rest → 404
-// JSON. Where the real server would hand the authorize request to the Next.js
+// Routing is http-server.ts's minus Next.js: the client address stamped, then
+// handleProtocolRequest (which applies a route's rate limit even to the methods
+// Next.js serves); GET|HEAD /oauth/authorize → handleAuthorizeGet; the rest →
+// 404 JSON. Where the real server would hand the authorize request to the Next.js
 // consent page, this one answers 200 with `X-Harness: consent-page` (see
 // authorizeThroughConsent, which then builds the page's consent ticket itself).
 import { createHash, randomBytes } from 'node:crypto';
@@ -24,6 +25,8 @@ import { ensureBuiltInScopes } from '../../lib/server/db/scopes.ts';
 import type { User } from '../../lib/server/db/users.ts';
 import { handleAuthorizeGet } from '../../lib/server/http/authorize.ts';
 import { handleProtocolRequest } from '../../lib/server/http/protocol-routes.ts';
+import type { RateLimiter } from '../../lib/server/http/rate-limit.ts';
+import { stampClientAddress } from '../../lib/server/runtime/client-address.ts';
 import { ensureActiveSigningKey } from '../../lib/server/keys/signing-keys.ts';
 import { createConsentTicket } from '../../lib/server/oauth/consent-ticket.ts';
 import { createTestDatabase, type Provider, type TestDatabase } from './databases.ts';
@@ -56,6 +59,8 @@ export type StartOptions = ({ provider: Provider } | { url: string; db?: Db; iss
   env?: Record<string, string>;
   /** Appended to the server's URL to make the issuer, e.g. `/tenant` (RFC 8414 §3.1 path-inserted metadata). */
   issuerPath?: string;
+  /** The rate limiter to count with (e.g. Redis under a key prefix of the test's own); else the configured one. */
+  rateLimiter?: RateLimiter;
 };
 
 /**
@@ -101,6 +106,9 @@ export async function startProtocolServer(options: StartOptions): Promise<Protoc
       // it the same way without this guard and answers 500 (reported).
       return sendJsonError(res, 400, 'invalid_request', 'the request target is not a valid path');
     }
+    stampClientAddress(req, app.config.trustedProxies);
+    // Answered here unless it is a method Next.js serves (after the route's rate limit).
+    if (await handleProtocolRequest(req, res, app, url)) return;
     if (url.pathname === '/oauth/authorize' && (req.method === 'GET' || req.method === 'HEAD')) {
       if (await handleAuthorizeGet(req, res, app, url)) return;
       // The real server renders the Next.js consent page here.
@@ -108,7 +116,6 @@ export async function startProtocolServer(options: StartOptions): Promise<Protoc
       res.end('consent page');
       return;
     }
-    if (await handleProtocolRequest(req, res, app, url)) return;
     sendJsonError(res, 404, 'not_found', 'no such endpoint in the test harness');
   }
 
@@ -136,7 +143,7 @@ export async function startProtocolServer(options: StartOptions): Promise<Protoc
     GATEHOUSE_RATE_LIMITS: 'false',
     ...options.env,
   });
-  app = { config, db, secret: config.secret! };
+  app = { config, db, secret: config.secret!, ...(options.rateLimiter ? { rateLimiter: options.rateLimiter } : {}) };
 
   let stopped = false;
   return {

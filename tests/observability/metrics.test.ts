@@ -234,9 +234,11 @@ describe('counters fed from the OAuth store and the hooks', () => {
     installMetricsSink(metrics);
     countRateLimitHit('/oauth/token');
     countRateLimitHit('/oauth/token', 'client');
+    countRateLimitHit('/oauth/token', 'client_address');
     countRateLimitHit('/oauth/register/ghc_123?x=1');
     expect(await metricValue(metrics, 'gatehouse_rate_limit_hits_total', { route: '/oauth/token', limit: 'ip' })).toBe(1);
     expect(await metricValue(metrics, 'gatehouse_rate_limit_hits_total', { route: '/oauth/token', limit: 'client' })).toBe(1);
+    expect(await metricValue(metrics, 'gatehouse_rate_limit_hits_total', { route: '/oauth/token', limit: 'client_address' })).toBe(1);
     expect(await metricValue(metrics, 'gatehouse_rate_limit_hits_total', { route: '/oauth/register/:client_id', limit: 'ip' })).toBe(1);
   });
 

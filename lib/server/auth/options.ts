@@ -9,6 +9,7 @@ import type { OAuthConfig } from 'next-auth/providers/oauth';
 import { usernameFromEmail } from '../../identity/forward-auth.ts';
 import { safeReturnTarget } from '../../identity/return-target.ts';
 import { getAppContext, type AppContext } from '../context.ts';
+import { rateLimiterOf } from '../http/rate-limit.ts';
 import { CLIENT_ADDRESS_HEADER } from '../runtime/client-address.ts';
 import { signInExternalUser } from '../users/sign-in-external-user.ts';
 import { signInLocalUser } from '../users/sign-in-local-user.ts';
@@ -27,12 +28,12 @@ function localProvider(app: AppContext) {
         const value = (req.headers as Record<string, string | string[] | undefined> | undefined)?.[name];
         return Array.isArray(value) ? value[0] : (value ?? null);
       };
-      const outcome = await signInLocalUser(app.db, {
-        email: credentials.email,
-        password: credentials.password,
-        ip: header(CLIENT_ADDRESS_HEADER),
-        userAgent: header('user-agent'),
-      });
+      const outcome = await signInLocalUser(
+        app.db,
+        { email: credentials.email, password: credentials.password, ip: header(CLIENT_ADDRESS_HEADER), userAgent: header('user-agent') },
+        // Per address, in this thread's memory or through Redis (every instance together).
+        { limiter: app.config.rateLimits ? rateLimiterOf(app) : null },
+      );
       // The message reaches the sign-in form as `error`.
       if (!outcome.ok) throw new Error(outcome.message);
       return { id: outcome.user.id, email: outcome.user.email, name: outcome.user.name };

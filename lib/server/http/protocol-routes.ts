@@ -13,11 +13,12 @@ import { getOAuthContext } from '../oauth/provider.ts';
 import { clientIp, readBody, readForm } from './body.ts';
 import { handleConsentDecision } from './consent-decision.ts';
 import { countRateLimitHit } from '../observability/hooks.ts';
-import { getRedis } from '../runtime/redis.ts';
-import { createMemoryRateLimiter, createRedisRateLimiter, type RateLimiter } from './rate-limit.ts';
+import { log } from '../runtime/logger.ts';
+import { rateLimiterOf } from './rate-limit.ts';
+import { tokenClientLimits, type TokenClientLimits } from './token-client-limits.ts';
 import { handleRegistration } from './registration.ts';
 import { handleSignOut, redirectToSignOutPage } from './sign-out.ts';
-import { CORS, NO_STORE, methodNotAllowed, sendEmpty, sendHtmlPage, sendJson, sendJsonText, sendOAuthError } from './respond.ts';
+import { CORS, NO_STORE, failRequest, methodNotAllowed, sendEmpty, sendHtmlPage, sendJson, sendJsonText, sendOAuthError } from './respond.ts';
 import type { ScopeDefinition } from '../../oauth/ports.ts';
 
 type Handler = (req: IncomingMessage, res: ServerResponse, app: AppContext, url: URL) => Promise<void>;
@@ -34,23 +35,17 @@ type Route = {
 /** Which routes a call answers: machine-to-machine ones, browser ones, or both. */
 export type RouteKind = 'machine' | 'browser' | 'any';
 
-const limiters = new WeakMap<AppContext['config'], RateLimiter>();
-
-/** In process by default; through Redis when REDIS_URL is set, so every instance counts together. */
-function rateLimiter(app: AppContext): RateLimiter {
-  let limiter = limiters.get(app.config);
-  if (!limiter) {
-    limiter = app.config.redisUrl ? createRedisRateLimiter(getRedis(app.config.redisUrl)) : createMemoryRateLimiter();
-    limiters.set(app.config, limiter);
-  }
-  return limiter;
-}
-
 function tooManyRequests(res: ServerResponse, retryAfterSeconds: number, cors: Record<string, string>): void {
   sendJson(res, 429, { error: 'slow_down', error_description: 'too many requests; retry later' }, { ...NO_STORE, ...cors, 'Retry-After': String(retryAfterSeconds) });
 }
 
-/** The client a token request names, without authenticating it (only to key the rate limit). */
+/** A browser's 429 is a page. */
+function tooManyRequestsPage(res: ServerResponse, retryAfterSeconds: number): void {
+  res.setHeader('Retry-After', String(retryAfterSeconds));
+  sendHtmlPage(res, 429, 'Too many requests', `Gatehouse received too many requests from your network address. Wait ${retryAfterSeconds} seconds, then try again.`);
+}
+
+/** The client a token request names, without authenticating it (only to key its rate limits). */
 function presentedClientId(authorization: string | null, form: FormParams): string | null {
   try {
     return readPresentedCredentials({ authorization, body: { client_id: form.client_id?.[0], client_secret: form.client_secret?.[0] } })?.clientId ?? null;
@@ -102,22 +97,41 @@ const serveJwks: Handler = async (_req, res, app) => {
   sendJsonText(res, 200, serialized(keys, 'jwks', () => ({ keys })), { ...CORS, 'Cache-Control': 'public, max-age=60' });
 };
 
-/** Per-client limit at the token endpoint, on top of the per-IP one: one client can't starve the others. */
-const PER_CLIENT = { limit: 300, windowSeconds: 10 };
+/** Counts the core's answer; a limiter that can't be reached never turns an answer already given into an error. */
+async function recordOutcome(limits: TokenClientLimits, outcome: 'success' | 'failure'): Promise<void> {
+  try {
+    await limits.record(outcome);
+  } catch (error) {
+    log('warn', 'token endpoint: rate limit not counted', { error: (error as Error).message });
+  }
+}
 
 const token: Handler = async (req, res, app) => {
   const meta = requestMeta(req);
   const form = await readForm(req);
   const clientId = presentedClientId(meta.authorization, form);
-  if (clientId && app.config.rateLimits) {
-    const decision = await rateLimiter(app).hit(`token-client|${clientId}`, PER_CLIENT.limit, PER_CLIENT.windowSeconds);
+  // Per client on top of the per-IP limit, in a way no stranger can spend (token-client-limits.ts).
+  const limits = clientId && app.config.rateLimits ? tokenClientLimits(rateLimiterOf(app), clientId, meta.ip) : null;
+  if (limits) {
+    const decision = await limits.check();
     if (!decision.allowed) {
-      countRateLimitHit(ENDPOINTS.token, 'client');
+      countRateLimitHit(ENDPOINTS.token, decision.limit);
       return tooManyRequests(res, decision.retryAfterSeconds, CORS);
     }
   }
-  const response = await handleTokenRequest(getOAuthContext(app), { ...meta, form });
+  let response: Awaited<ReturnType<typeof handleTokenRequest>>;
+  try {
+    response = await handleTokenRequest(getOAuthContext(app), { ...meta, form });
+  } catch (error) {
+    // The caller's own mistakes count against it; a server-side failure (503, 500) against nobody.
+    if (limits && error instanceof OAuthError && error.status < 500) {
+      sendOAuthError(res, error, CORS);
+      return recordOutcome(limits, 'failure');
+    }
+    throw error;
+  }
   sendJson(res, 200, response, { ...NO_STORE, ...CORS });
+  if (limits) await recordOutcome(limits, 'success');
 };
 
 const revoke: Handler = async (req, res, app) => {
@@ -151,6 +165,12 @@ const authorizeByPost: Handler = async (req, res) => {
   sendEmpty(res, 303, { Location: `${ENDPOINTS.authorization}?${query}`, ...NO_STORE });
 };
 
+/**
+ * Per address, for GET (answered here or by the consent page) and POST together:
+ * far above what people behind one address click through, well below a flood.
+ */
+export const AUTHORIZATION_LIMIT = { perIp: 300, windowSeconds: 60 };
+
 function routes(app: AppContext): Map<string, Route> {
   const table = new Map<string, Route>();
   const paths = metadataPaths(app.config.issuer);
@@ -161,7 +181,7 @@ function routes(app: AppContext): Map<string, Route> {
   table.set(ENDPOINTS.revocation, { methods: { POST: revoke }, cors: true, limit: { perIp: 600, windowSeconds: 10 } });
   table.set(ENDPOINTS.introspection, { methods: { POST: introspect }, cors: false, limit: { perIp: 3000, windowSeconds: 10 } });
   table.set(ENDPOINTS.registration, { methods: { POST: handleRegistration }, cors: true, limit: { perIp: 30, windowSeconds: 60 } });
-  table.set(ENDPOINTS.authorization, { methods: { POST: authorizeByPost }, cors: false, next: ['GET', 'HEAD'], browser: true });
+  table.set(ENDPOINTS.authorization, { methods: { POST: authorizeByPost }, cors: false, limit: AUTHORIZATION_LIMIT, next: ['GET', 'HEAD'], browser: true });
   table.set('/sign-out', { methods: { POST: handleSignOut }, cors: false, next: ['GET', 'HEAD'], browser: true });
   table.set('/api/auth/signout', { methods: { GET: redirectToSignOutPage, POST: redirectToSignOutPage }, cors: false, browser: true });
   table.set(`${ENDPOINTS.authorization}/decision`, { methods: { POST: handleConsentDecision }, cors: false, limit: { perIp: 120, windowSeconds: 60 }, browser: true });
@@ -187,30 +207,34 @@ export async function handleProtocolRequest(req: IncomingMessage, res: ServerRes
   const route = findRoute(app, url.pathname);
   if (!route) return false;
   if (kind !== 'any' && (kind === 'browser') !== (route.browser ?? false)) return false;
-  if (route.next?.includes(method)) return false;
   const cors = route.cors ? CORS : {};
   if (method === 'OPTIONS' && route.cors) {
     sendEmpty(res, 204, cors);
     return true;
   }
-  const handler = route.methods[method] ?? (method === 'HEAD' ? route.methods.GET : undefined);
-  if (!handler) {
-    methodNotAllowed(res, [...Object.keys(route.methods), ...(route.next ?? [])], cors);
-    return true;
-  }
   try {
+    // The route's limit holds for the methods Next.js answers too.
     if (route.limit && app.config.rateLimits) {
-      const decision = await rateLimiter(app).hit(`${url.pathname}|${clientIp(req)}`, route.limit.perIp, route.limit.windowSeconds);
+      const decision = await rateLimiterOf(app).hit(`${url.pathname}|${clientIp(req)}`, route.limit.perIp, route.limit.windowSeconds);
       if (!decision.allowed) {
         countRateLimitHit(url.pathname, 'ip');
-        tooManyRequests(res, decision.retryAfterSeconds, cors);
+        if (route.browser) tooManyRequestsPage(res, decision.retryAfterSeconds);
+        else tooManyRequests(res, decision.retryAfterSeconds, cors);
         return true;
       }
     }
+    if (route.next?.includes(method)) return false;
+    const handler = route.methods[method] ?? (method === 'HEAD' ? route.methods.GET : undefined);
+    if (!handler) {
+      methodNotAllowed(res, [...Object.keys(route.methods), ...(route.next ?? [])], cors);
+      return true;
+    }
     await handler(req, res, app, url);
   } catch (error) {
-    if (!res.headersSent) sendOAuthError(res, error, cors);
-    else res.end();
+    if (res.headersSent) res.end();
+    // A browser's errors are pages (a 503 one when the database or the rate limiter is away).
+    else if (route.browser && !(error instanceof OAuthError)) failRequest(req, res, error);
+    else sendOAuthError(res, error, cors);
   }
   return true;
 }

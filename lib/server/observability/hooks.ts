@@ -7,7 +7,8 @@ import type { SecurityEvent } from '../../oauth/ports.ts';
 
 export type TokenKind = 'access' | 'refresh';
 export type IssuingGrant = 'authorization_code' | 'refresh_token' | 'client_credentials' | 'other';
-export type RateLimitKey = 'ip' | 'client';
+/** Which limit refused: per address, per client (its successes), or per client from one address (its failures). */
+export type RateLimitKey = 'ip' | 'client' | 'client_address';
 
 /** Connection-pool state at scrape time; null when there is no pool to report (SQLite). */
 export type DbPoolStats = { total: number; idle: number; waiting: number; max?: number };
@@ -59,7 +60,7 @@ export function countTokensIssued(kind: TokenKind, grantType: IssuingGrant, coun
 /**
  * A request refused by a rate limit (answered 429). `route` is the endpoint's
  * path as routed (e.g. url.pathname); it is folded into the same bounded route
- * labels as the request metrics. `key` says which limit: per IP or per client.
+ * labels as the request metrics. `key` says which limit (RateLimitKey).
  */
 export function countRateLimitHit(route: string, key: RateLimitKey = 'ip'): void {
   safely((s) => s.rateLimitHit(route, key));

@@ -96,7 +96,7 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
   });
   const rateLimitHits = new Counter({
     name: 'gatehouse_rate_limit_hits_total',
-    help: 'Requests refused by a rate limit (429), by route and limit (ip, client)',
+    help: 'Requests refused by a rate limit (429), by route and limit (ip, client, client_address)',
     labelNames: ['route', 'limit'] as const,
     registers: [registry],
   });
@@ -163,7 +163,7 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
       tokensIssued.inc({ kind, grant_type: grantType }, count);
     },
     rateLimitHit(route: string, key: RateLimitKey): void {
-      rateLimitHits.inc({ route: rateLimitRouteLabel(route), limit: key === 'client' ? 'client' : 'ip' });
+      rateLimitHits.inc({ route: rateLimitRouteLabel(route), limit: key === 'client' || key === 'client_address' ? key : 'ip' });
     },
   };
 }

@@ -87,10 +87,10 @@ export async function startHttpServer(ctx: AppContext, opts: { dev?: boolean; ho
     const edge = await applyEdgeIdentity(req, res, pathname, ctx);
     if (edge.kind === 'refused') return sendHtmlPage(res, edge.status, 'Sign-in refused', edge.message);
 
+    // Browser endpoints, and the rate limits of those that Next.js answers.
+    if (await handleProtocolRequest(req, res, ctx, url, 'browser')) return;
     if (pathname === ENDPOINTS.authorization && (req.method === 'GET' || req.method === 'HEAD')) {
       if (await handleAuthorizeGet(req, res, ctx, url)) return;
-    } else if (await handleProtocolRequest(req, res, ctx, url, 'browser')) {
-      return;
     }
     // Server actions are POSTed to their page's path. Next.js refuses one from
     // another origin itself, but as a 500 with an error logged: refuse it as
