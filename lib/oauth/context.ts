@@ -3,6 +3,7 @@
 import type { CryptoKey, JWK } from 'jose';
 import type { RegistrationPolicy } from './client-trust.ts';
 import type { OAuthClient, OAuthStore } from './ports.ts';
+import type { ReplayGuard } from './replay-guard.ts';
 
 export type Signer = { kid: string; alg: string; key: CryptoKey };
 
@@ -25,6 +26,8 @@ export type OAuthContext = {
   clients: ClientResolver;
   /** GATEHOUSE_REGISTRATION (lib/oauth/client-trust.ts). */
   registrationPolicy: RegistrationPolicy;
+  /** Single use of DPoP proof and client assertion `jti`s (lib/oauth/replay-guard.ts). */
+  replay: ReplayGuard;
   now: () => Date;
   ttl: { accessToken: number; refreshToken: number; code: number; refreshReuseGrace: number };
   /** Seals the token response kept for a refresh retry within the grace window. */

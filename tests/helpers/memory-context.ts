@@ -7,6 +7,7 @@ import { deriveKey, seal, unseal } from '../../lib/crypto.ts';
 import type { OAuthContext } from '../../lib/oauth/context.ts';
 import type { NewClientRecord } from '../../lib/oauth/ports.ts';
 import { MemoryOAuthStore } from '../../lib/oauth/testing/memory-store.ts';
+import { createMemoryReplayGuard } from '../../lib/oauth/replay-guard.ts';
 
 export const TEST_ISSUER = 'https://gate.example.com';
 export const TEST_NOW = new Date('2026-03-01T12:00:00.000Z');
@@ -26,6 +27,7 @@ export async function createMemoryContext(overrides: Partial<Pick<OAuthContext, 
     keys: { getSigner: async () => ({ kid, alg: 'ES256', key: privateKey }), getPublicKeys: async () => [jwk] },
     clients: { resolve: (clientId) => store.findClient(clientId) },
     registrationPolicy: overrides.registrationPolicy ?? 'open',
+    replay: createMemoryReplayGuard(() => now),
     now: () => now,
     ttl: overrides.ttl ?? { accessToken: 900, refreshToken: 30 * 86400, code: 60, refreshReuseGrace: 30 },
     seal: (plaintext) => seal(plaintext, key),

@@ -9,6 +9,7 @@ import { createMemoryRateLimiter, createRedisRateLimiter } from '../http/rate-li
 import { getRedis } from '../runtime/redis.ts';
 import { instrumentOAuthStore } from '../observability/store-metrics.ts';
 import { createKeyProvider } from './key-provider.ts';
+import { createReplayGuard } from './replay-guard.ts';
 import { withCachedScopes } from './scope-cache.ts';
 
 /**
@@ -63,6 +64,7 @@ function buildOAuthContext(app: AppContext): OAuthContext {
     keys: createKeyProvider(app.db, app.secret, { accessTokenTtlSeconds: app.config.ttl.accessToken }),
     clients: createClientResolver(store, app.config),
     registrationPolicy: registration,
+    replay: createReplayGuard(app.config.redisUrl),
     now: () => new Date(),
     ttl: app.config.ttl,
     seal: (plaintext) => seal(plaintext, retryKey),
