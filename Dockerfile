@@ -1,5 +1,5 @@
 # syntax=docker/dockerfile:1
-# Gatehouse container image (SPEC §7).
+# Gatehouse container image.
 #
 #   docker build -t gatehouse .
 #   docker run -p 3000:3000 -v gatehouse-data:/app/data \

@@ -13,7 +13,7 @@ function problem(env: Record<string, string>): string {
   throw new Error('expected a ConfigError');
 }
 
-describe('parseConfig (SPEC §2)', () => {
+describe('parseConfig', () => {
   it('has the documented defaults', () => {
     const config = parse({});
     expect(config.port).toBe(3000);

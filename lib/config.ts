@@ -1,4 +1,4 @@
-// Gatehouse configuration (SPEC §2): the one place that reads the environment.
+// Gatehouse configuration: the one place that reads the environment.
 // Every value is validated at startup; a problem is reported as one line naming
 // the variable, and an unknown GATEHOUSE_* variable (most likely a typo) is an error.
 import path from 'node:path';
@@ -131,7 +131,7 @@ const trustedHosts = z.string().transform((value, ctx): string[] => {
 
 const domain = z.string().regex(/^[a-z0-9.-]+\.[a-z]{2,}$/i, 'must be a domain name such as example.com');
 
-/** Every variable Gatehouse reads, with its default (SPEC §2). */
+/** Every variable Gatehouse reads, with its default. */
 const schema = z.object({
   PORT: z.coerce.number().int().min(1).max(65535).default(3000),
   GATEHOUSE_ISSUER: issuerUrl.optional(),

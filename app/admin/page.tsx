@@ -1,4 +1,4 @@
-// Dashboard (SPEC §6): counts, a chart of authentication failures by reason,
+// Dashboard: counts, a chart of authentication failures by reason,
 // recent security events (the full log is at /admin/audit).
 import type { Metadata } from 'next';
 import Link from 'next/link';

@@ -1,4 +1,4 @@
-// Authentication failures by reason over time (SPEC §6 dashboard): stacked bars
+// Authentication failures by reason over time: stacked bars
 // drawn as SVG on the server (no chart library, no client JavaScript), with a
 // legend and the same numbers as a table for screen readers and copying.
 import Link from 'next/link';

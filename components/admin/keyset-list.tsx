@@ -1,5 +1,5 @@
 'use client';
-// Keyset-paged, searchable lists (SPEC §6). The page's search and filters live
+// Keyset-paged, searchable lists. The page's search and filters live
 // in the URL (shareable, survive reload); the server renders the first page and
 // TanStack Query fetches the rest through a server action that re-checks the admin.
 import { keepPreviousData, useQuery } from '@tanstack/react-query';

@@ -1,4 +1,4 @@
-// Admin is enforced where the work happens (SPEC §6): every /admin page and
+// Admin is enforced where the work happens: every /admin page and
 // every admin server action, called directly with the action id the build
 // assigned it, answers 403 to a signed-in user who is not an admin — whatever
 // the arguments, and before touching them.

@@ -1,4 +1,4 @@
-// Identity from the SSO edge (SPEC §5) against the running production server.
+// Identity from the SSO edge against the running production server.
 import { expect, request as playwrightRequest, test } from '@playwright/test';
 import { queryE2eDatabase } from '../fixtures/database';
 import { E2E_BASE_URL, edgeHeaders } from '../fixtures/server-env';

@@ -1,4 +1,4 @@
-// Operations (SPEC §7): /metrics in the Prometheus format, request ids on
+// Operations: /metrics in the Prometheus format, request ids on
 // every response and every log line, one access-log line per request.
 import fs from 'node:fs';
 import { expect, test, type APIRequestContext } from '@playwright/test';

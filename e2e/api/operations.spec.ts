@@ -1,4 +1,4 @@
-// Health, readiness and the security headers every page carries (SPEC §6, §7).
+// Health, readiness and the security headers every page carries.
 import { expect, test, type APIResponse } from '@playwright/test';
 import { API_REDIRECT_URI, anonymousApi, authorizePath, consentTicket, pkcePair, registerClient, signedInApi, uniqueEmail } from '../fixtures/oauth';
 

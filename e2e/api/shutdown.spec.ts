@@ -1,4 +1,4 @@
-// Graceful shutdown (SPEC §7) of the real server: on SIGTERM a second Gatehouse
+// Graceful shutdown of the real server: on SIGTERM a second Gatehouse
 // (the production build, its own SQLite file) stops accepting connections,
 // finishes the request in flight, cuts off one that would never finish once
 // the 10 s bound has passed, and exits 0.

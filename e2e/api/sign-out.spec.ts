@@ -1,4 +1,4 @@
-// Sign-out (SPEC §5): a CSRF-protected POST clears the app session, then the
+// Sign-out: a CSRF-protected POST clears the app session, then the
 // server alone decides where the browser goes, from configuration.
 import { expect, request as playwrightRequest, test } from '@playwright/test';
 import { E2E_BASE_URL, edgeHeaders } from '../fixtures/server-env';

@@ -1,4 +1,4 @@
-// The account page (SPEC §6): a user sees what they allowed, changes which
+// The account page: a user sees what they allowed, changes which
 // workspaces an application reaches, and revokes it; the application's tokens
 // follow at once (introspection).
 import { expect, test } from '@playwright/test';

@@ -1,4 +1,4 @@
-// Personal tokens on /account (SPEC §3, §6): created with workspaces, tools and
+// Personal tokens on /account: created with workspaces, tools and
 // an expiry, shown once, introspected with what they reach now, revoked at once.
 import { expect, test } from '@playwright/test';
 import { provisionUser, seedTeam } from '../fixtures/demo-server';

@@ -1,4 +1,4 @@
-// Admin dashboard (SPEC §6): counts (live tokens of every kind), recent security
+// Admin dashboard: counts (live tokens of every kind), recent security
 // events, and the chart of authentication failures by reason, switchable
 // between the last 24 hours and the last 14 days. Non-admins get 403.
 import { expect, test } from '@playwright/test';

@@ -1,6 +1,6 @@
 // Admin: resource servers — register (the URL checked as the core checks a
 // resource), edit, delete with a confirmation. Once one is registered, a client
-// asking for any other resource gets invalid_target (RFC 8707 §2, SPEC §3) and
+// asking for any other resource gets invalid_target (RFC 8707 §2) and
 // the registered one becomes the tokens' audience. Non-admins get 403.
 import Database from 'better-sqlite3';
 import { expect, test } from '@playwright/test';

@@ -1,4 +1,4 @@
-// Admin: teams (SPEC §3, §6) — create with an owner, add and remove members,
+// Admin: teams — create with an owner, add and remove members,
 // hand ownership over, assign and unassign workspaces, set the token's tools,
 // deactivate; the team token is issued, rotated and revoked, and the real
 // introspection endpoint (RFC 7662) answers with the team as it is now.

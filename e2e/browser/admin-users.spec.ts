@@ -1,4 +1,4 @@
-// Admin: users (SPEC §6) — search and filter the list, make and unmake an
+// Admin: users — search and filter the list, make and unmake an
 // admin (never yourself), disable a user: every grant and token of theirs is
 // revoked at once, as the real introspection endpoint answers (RFC 7662).
 import { expect, test, type Browser } from '@playwright/test';

@@ -1,4 +1,4 @@
-// The sign-in diagnostics page (SPEC §5): what the edge said about this request,
+// The sign-in diagnostics page: what the edge said about this request,
 // and the sign-out chain Gatehouse will follow.
 import { expect, test } from '@playwright/test';
 import { screenshotAndAxe } from '../fixtures/page-checks';

@@ -1,4 +1,4 @@
-// Direct OIDC sign-in (SPEC §5): a deployment with Cognito but no oauth2-proxy.
+// Direct OIDC sign-in: a deployment with Cognito but no oauth2-proxy.
 // Gatehouse is an OIDC client of the stand-in Cognito through next-auth.
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';

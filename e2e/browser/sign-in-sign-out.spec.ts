@@ -1,4 +1,4 @@
-// Sign-in and the three-layer sign-out (SPEC §5), end to end behind a real
+// Sign-in and the three-layer sign-out, end to end behind a real
 // reverse proxy: nginx with auth_request → stand-in oauth2-proxy → stand-in
 // Cognito (node-oidc-provider), in front of a Gatehouse of its own
 // (e2e/fixtures/edge-topology.ts). Screenshots: e2e/.output/screenshots/edge-*.png.

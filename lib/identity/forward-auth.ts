@@ -1,4 +1,4 @@
-// Identity from the SSO edge (SPEC §5). oauth2-proxy, behind the reverse
+// Identity from the SSO edge. oauth2-proxy, behind the reverse
 // proxy's ForwardAuth, copies X-Auth-Request-* headers onto the request and the
 // edge adds a shared secret. Headers are trusted only with that secret, and
 // never on bypass paths (which the edge does not authenticate).

@@ -3,7 +3,7 @@ import { signOutProblems, signOutRedirect } from './sign-out.ts';
 
 const landing = 'https://auth.example.com/signed-out';
 
-describe('signOutRedirect (SPEC §5)', () => {
+describe('signOutRedirect', () => {
   it('chains oauth2-proxy → Cognito logout → landing page, each level encoded once more', () => {
     const url = signOutRedirect({
       oauth2ProxySignOutUrl: 'https://gate.example.com/oauth2/sign_out',

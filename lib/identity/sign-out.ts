@@ -1,4 +1,4 @@
-// The three-layer sign-out chain (SPEC §5): app session → oauth2-proxy's cookie
+// The three-layer sign-out chain: app session → oauth2-proxy's cookie
 // → the OIDC provider's session (Cognito /logout) → the public landing page.
 // Every URL comes from configuration, never from the request.
 

@@ -29,7 +29,7 @@ export async function openPrivateKey(privateKeyEnc: string, sealKey: Buffer, alg
   return importJWK(JSON.parse(unseal(privateKeyEnc, sealKey)) as JWK, alg);
 }
 
-/** The JWKS document: pending, active and retiring keys (SPEC §3), public halves only. */
+/** The JWKS document: pending, active and retiring keys, public halves only. */
 export function toJwks(keys: { status: string; publicJwk: Record<string, unknown> }[]): { keys: JWK[] } {
   return {
     keys: keys

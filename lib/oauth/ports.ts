@@ -91,7 +91,7 @@ export type IssuedTokens = { accessToken: NewAccessToken; refreshToken: NewRefre
 export type ScopeDefinition = { name: string; description: string; tools: string[]; isDefault: boolean };
 export type ResourceServerRecord = { url: string; name: string; scopes: string[] };
 
-/** What a token reaches, resolved at the moment of the check (SPEC §3 "What a token can reach"). */
+/** What a token reaches, resolved at the moment of the check. */
 export type Reach = { workspaces: string[]; tools: string[] };
 
 export type PersonalTokenRecord = {

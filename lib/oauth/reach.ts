@@ -1,4 +1,4 @@
-// What a token can reach (SPEC §3): one rule for every kind of token.
+// What a token can reach: one rule for every kind of token.
 import type { Grant, OAuthStore, Reach, ScopeDefinition } from './ports.ts';
 
 /** Tools allowed by a set of scopes: `*` if any scope allows every tool. */

@@ -1,5 +1,5 @@
 // Resource indicators (RFC 8707 §2): an absolute URI without a fragment. Once
-// any resource server is registered only registered ones are accepted (SPEC §3).
+// any resource server is registered only registered ones are accepted.
 import { invalidScope, invalidTarget } from './errors.ts';
 import type { ResourceServerRecord } from './ports.ts';
 import { isLoopbackHost } from './redirect-uri.ts';

@@ -1,4 +1,4 @@
-// The admin token list and revocation (SPEC §6) on both providers, over tokens
+// The admin token list and revocation on both providers, over tokens
 // the real protocol issued: every filter and the free-text search, keyset
 // paging that neither skips nor repeats rows (equal timestamps across kinds,
 // and short pages at the scan budget), revoking one of each kind and

@@ -3,7 +3,7 @@
 // transaction and every kind of their tokens introspects inactive at once;
 // the last active admin stays one; a team token is issued, rotated (the old
 // one inactive at once) and revoked, and its introspection follows the team's
-// workspaces, members, status and owner as they are now (SPEC §3, RFC 7662).
+// workspaces, members, status and owner as they are now (RFC 7662).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient as createAdminClient } from '../../lib/server/clients/create-client.ts';
 import { listRecentAudit } from '../../lib/server/db/audit.ts';

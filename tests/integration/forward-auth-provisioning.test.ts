@@ -1,4 +1,4 @@
-// Just-in-time provisioning of identities forwarded by the SSO edge (SPEC §5),
+// Just-in-time provisioning of identities forwarded by the SSO edge,
 // on both providers: once per identity, lower-cased, promoted to admin by
 // email or group and never demoted, disabled users refused, a username clash
 // refused (and audited) rather than suffixed, and racing first requests safe.

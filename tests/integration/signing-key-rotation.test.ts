@@ -1,4 +1,4 @@
-// Signing-key lifecycle on both providers (SPEC §3, docs/signing-keys.md):
+// Signing-key lifecycle on both providers (docs/signing-keys.md):
 // pending keys are published but never sign; making one the signer moves the
 // previous signer to retiring; a retiring key leaves the JWKS once the longest
 // access-token lifetime (plus the signer-cache window) has passed, whether or

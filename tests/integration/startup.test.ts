@@ -1,5 +1,5 @@
 // `gatehouse serve` with a bad configuration stops at once with one line on
-// stderr naming the problem (SPEC §2, docs/configuration.md), never a stack
+// stderr naming the problem (docs/configuration.md), never a stack
 // trace; on PostgreSQL it refuses to start while migrations are pending.
 // Every case here fails before Next.js would be started.
 import { spawn } from 'node:child_process';

@@ -1,5 +1,5 @@
 // Every server action under app/admin re-checks the admin before anything else
-// (SPEC §6, Next.js data-security guide): the layout's check only spares a
+// (Next.js data-security guide): the layout's check only spares a
 // render, and an action can be called directly with its id by anyone signed in.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';

@@ -1,4 +1,4 @@
-// The audit log (SPEC §6): every admin change and security event, newest first,
+// The audit log: every admin change and security event, newest first,
 // filtered by actor, action, target and time; the filters live in the URL.
 import type { Metadata } from 'next';
 import Link from 'next/link';

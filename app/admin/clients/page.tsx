@@ -1,4 +1,4 @@
-// Clients (SPEC §6): search and page through every OAuth client, see which
+// Clients: search and page through every OAuth client, see which
 // are MCP clients registering again and again, create one, prune unused ones.
 import type { Metadata } from 'next';
 import Link from 'next/link';

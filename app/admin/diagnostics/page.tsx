@@ -1,5 +1,5 @@
 // What the SSO edge says about this request, and the sign-out chain Gatehouse
-// will follow, with the configuration mistakes it can detect (SPEC §5).
+// will follow, with the configuration mistakes it can detect.
 import type { Metadata } from 'next';
 import { headers } from 'next/headers';
 import { Card } from '@/components/ui/card';

@@ -1,4 +1,4 @@
-// Signing keys (SPEC §3, §6): status and live tokens per key; staged rotation
+// Signing keys: status and live tokens per key; staged rotation
 // (publish → make signer → retiring → retired) and early retirement.
 import type { Metadata } from 'next';
 import { Card } from '@/components/ui/card';

@@ -1,5 +1,5 @@
 'use server';
-// Resource-server actions (SPEC §3, §6). Each re-checks the admin and validates
+// Resource-server actions. Each re-checks the admin and validates
 // its input: the URL as the protocol core checks a `resource` (RFC 8707 §2),
 // the scopes against the scope table.
 import { z } from 'zod';

@@ -1,4 +1,4 @@
-// Resource servers (SPEC §3, §6): the MCP servers Gatehouse issues tokens for.
+// Resource servers: the MCP servers Gatehouse issues tokens for.
 // Once one is registered, a `resource` that is not registered is refused.
 import type { Metadata } from 'next';
 import { PageHeader } from '@/components/ui/page-header';

@@ -1,5 +1,5 @@
 'use server';
-// Scope actions (SPEC §3, §6). Each re-checks the admin, validates its input and
+// Scope actions. Each re-checks the admin, validates its input and
 // answers with a message for the form; the protocol's scope cache is dropped
 // after every change so this instance sees it at once.
 import { z } from 'zod';

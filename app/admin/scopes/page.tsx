@@ -1,4 +1,4 @@
-// Scopes (SPEC §3, §6): what clients may ask for, the words on the consent page,
+// Scopes: what clients may ask for, the words on the consent page,
 // the tools each allows, and which are granted by default.
 import type { Metadata } from 'next';
 import { PageHeader } from '@/components/ui/page-header';

@@ -1,4 +1,4 @@
-// Teams (SPEC §6): create with an owner; search, filter active/inactive, page;
+// Teams: create with an owner; search, filter active/inactive, page;
 // member and workspace counts. Each row opens the team's page.
 import type { Metadata } from 'next';
 import { PageHeader } from '@/components/ui/page-header';

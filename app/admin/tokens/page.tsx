@@ -1,4 +1,4 @@
-// Tokens & grants (SPEC §6): every grant and token in one list, searchable and
+// Tokens & grants: every grant and token in one list, searchable and
 // filtered through the URL; revoke one, or everything of a user, client or team.
 import type { Metadata } from 'next';
 import { PageHeader } from '@/components/ui/page-header';

@@ -1,4 +1,4 @@
-// Users (SPEC §6): search by email, username or name; filter by role and
+// Users: search by email, username or name; filter by role and
 // status; keyset pages. Each row opens the user's page.
 import type { Metadata } from 'next';
 import { PageHeader } from '@/components/ui/page-header';

@@ -1,4 +1,4 @@
-// Workspaces (SPEC §6): create, rename, see which teams hold them; search and
+// Workspaces: create, rename, see which teams hold them; search and
 // keyset pages in the URL.
 import type { Metadata } from 'next';
 import { Card } from '@/components/ui/card';

@@ -1,4 +1,4 @@
-// The consent page (SPEC §6). The lean server path has already answered
+// The consent page. The lean server path has already answered
 // invalid requests and requests an existing grant covers; this page asks.
 import type { Metadata } from 'next';
 import { ConsentForm } from '@/components/consent/consent-form';

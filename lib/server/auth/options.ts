@@ -1,4 +1,4 @@
-// next-auth configuration (SPEC §5): JWT sessions in the cookie that
+// next-auth configuration: JWT sessions in the cookie that
 // session-token.ts describes; break-glass local login and direct OIDC sign-in
 // as providers. Forward auth needs no provider: the server applies it to each
 // request (lib/server/runtime/edge-identity.ts) and writes the same cookie.

@@ -1,4 +1,4 @@
-// The app session (SPEC §5): a next-auth JWT session cookie. Forward auth, direct
+// The app session: a next-auth JWT session cookie. Forward auth, direct
 // OIDC and local login all end in this one shape. The custom server and
 // next-auth both use these helpers so the cookie is written one way only.
 import { decode, encode, type JWT } from 'next-auth/jwt';

@@ -1,4 +1,4 @@
-// The Gatehouse CLI: bootstrap tasks for operators (SPEC §7).
+// The Gatehouse CLI: bootstrap tasks for operators.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ZodError } from 'zod';
 import { ConfigError, getConfig, parseDurationSeconds } from '../../config.ts';

@@ -1,4 +1,4 @@
-// Audit events (SPEC §3): every admin change and every security-relevant protocol
+// Audit events: every admin change and every security-relevant protocol
 // event. Details must never contain secrets; callers pass identifiers only.
 import { randomUUID } from 'node:crypto';
 import type { Db } from './client.ts';

@@ -1,5 +1,5 @@
 // Authentication failures over time, by reason, for the dashboard chart: counted
-// from the audit events of security actions (SPEC §3): one grouped count per
+// from the audit events of security actions: one grouped count per
 // bucket, each a range scan of the (action, at) index — no event rows are read
 // into the process, however many an attack writes.
 import type { Db } from './client.ts';

@@ -1,5 +1,5 @@
 // A client's grants, as its admin page shows them, and revoking them all:
-// each grant and every token issued under it, in one transaction (SPEC §3).
+// each grant and every token issued under it, in one transaction.
 import { auditEventData, type AuditActor } from './audit.ts';
 import type { Db } from './client.ts';
 import { splitScope } from './columns.ts';

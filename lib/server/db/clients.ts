@@ -1,4 +1,4 @@
-// OAuth clients (SPEC §3): the one mapping between Client rows and the
+// OAuth clients: the one mapping between Client rows and the
 // protocol core's OAuthClient, used by the OAuth store and by admin use-cases;
 // and the admin console's reads and changes, each change audited in its own
 // transaction.

@@ -1,5 +1,5 @@
 // A user's grants, as the account page shows them, and revoking one: the grant
-// and every token issued under it, in one transaction (SPEC §3).
+// and every token issued under it, in one transaction.
 import { auditEventData } from './audit.ts';
 import type { Db } from './client.ts';
 import { parseList, splitScope } from './columns.ts';
@@ -64,7 +64,7 @@ export async function revokeGrantOfUser(db: Db, userId: string, grantId: string,
 }
 
 /**
- * Sets the workspaces a grant shares (SPEC §3: the user's choice, intersected
+ * Sets the workspaces a grant shares (the user's choice, intersected
  * with their workspaces at each check). The caller limits `workspaceKeys` to the
  * user's current workspaces. Introspection sees the change at once; JWT access
  * tokens already issued keep their claims until they expire.

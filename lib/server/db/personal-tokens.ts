@@ -1,4 +1,4 @@
-// Personal tokens (SPEC §3): stored as a hash with a short prefix for lists.
+// Personal tokens: stored as a hash with a short prefix for lists.
 import { randomUUID } from 'node:crypto';
 import { auditEventData, type AuditInput } from './audit.ts';
 import type { Db } from './client.ts';

@@ -1,4 +1,4 @@
-// Resource servers (SPEC §3): the MCP servers Gatehouse issues tokens for. Once
+// Resource servers: the MCP servers Gatehouse issues tokens for. Once
 // one is registered, a `resource` that is not registered gets invalid_target
 // (lib/oauth/resource.ts). URLs are stored in canonical form, and unique in it.
 import { randomUUID } from 'node:crypto';
@@ -66,7 +66,7 @@ export async function updateResourceServer(db: Db, id: string, input: ResourceSe
   }
 }
 
-/** Deleting the last one lets any valid resource through again (SPEC §3); the page says so. */
+/** Deleting the last one lets any valid resource through again; the page says so. */
 export async function deleteResourceServer(db: Db, id: string, actor: AuditActor): Promise<{ ok: true; remaining: number } | { ok: false }> {
   return db.prisma.$transaction(async (tx) => {
     const row = await tx.resourceServer.findUnique({ where: { id } });

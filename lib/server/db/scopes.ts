@@ -1,4 +1,4 @@
-// Scopes (SPEC §3): the OpenID built-ins always exist; a first start also adds
+// Scopes: the OpenID built-ins always exist; a first start also adds
 // `mcp:tools` (every tool, granted by default) so a fresh Gatehouse is usable.
 // Admins add, edit and delete the others; built-ins can't be renamed or deleted.
 import { auditEventData, type AuditActor } from './audit.ts';

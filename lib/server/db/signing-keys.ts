@@ -1,4 +1,4 @@
-// Signing keys (SPEC §3): the public JWK in clear, the private JWK sealed.
+// Signing keys: the public JWK in clear, the private JWK sealed.
 // Lifecycle: pending (published, not signing) → active (the signer) → retiring
 // (published, no longer signing) → retired (gone from JWKS). Every transition is
 // one transaction with its audit event.

@@ -1,4 +1,4 @@
-// Teams (SPEC §3): an owner, members, the workspaces they hold, an optional
+// Teams: an owner, members, the workspaces they hold, an optional
 // tool list, and at most one team token valid at a time (activeJti + hash;
 // rotating replaces both, so the previous token stops matching at once).
 // Every change writes its audit event in its own transaction.

@@ -1,5 +1,5 @@
 // The kinds of credential the admin token list shows side by side, and what
-// "active", "expired", "revoked", "rotated" and "reused" mean for each (SPEC §3).
+// "active", "expired", "revoked", "rotated" and "reused" mean for each.
 // Plain values only: the page imports these for its filters and badges.
 
 /** In list order for equal creation times (the last key of the keyset). */

@@ -1,4 +1,4 @@
-// The admin token list (SPEC §6 "tokens and grants"): grants, refresh, access,
+// The admin token list: grants, refresh, access,
 // personal and team tokens in one list, newest first, filtered by kind, status,
 // user, client, team or free text, and fast at a million rows.
 //

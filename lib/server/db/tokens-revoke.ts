@@ -1,4 +1,4 @@
-// Revoking from the admin console (SPEC §6): one token or grant, or everything
+// Revoking from the admin console: one token or grant, or everything
 // of a user, a client or a team. A bulk revocation is previewed with the very
 // conditions it then applies, and runs in one transaction with its audit event,
 // so no reader sees it half done. Introspection reads revokedAt (access,

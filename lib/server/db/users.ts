@@ -1,4 +1,4 @@
-// Users (SPEC §3): rows in, domain objects out.
+// Users: rows in, domain objects out.
 import { randomUUID } from 'node:crypto';
 import { auditEventData, type AuditInput } from './audit.ts';
 import type { Db } from './client.ts';
@@ -93,7 +93,7 @@ export async function describeWorkspaces(db: Db, keys: string[]): Promise<{ key:
 }
 
 // ---------------------------------------------------------------------------
-// The admin console's users (SPEC §6): list, make or unmake admin, disable.
+// The admin console's users: list, make or unmake admin, disable.
 
 export type UserListFilter = { search?: string; admin?: boolean; disabled?: boolean };
 
@@ -174,7 +174,7 @@ export type DisableOutcome = { status: 'disabled'; revoked: RevokedForUser } | {
 
 /**
  * Disables the user and, in the same transaction as its audit event, revokes
- * everything they hold (SPEC §3): their grants, the refresh and access tokens
+ * everything they hold: their grants, the refresh and access tokens
  * issued under them, any other access-token records naming them, and their
  * personal tokens. Re-enabling restores none of it.
  */

@@ -1,4 +1,4 @@
-// Workspaces (SPEC §3): a stable key resource servers use, a name people read,
+// Workspaces: a stable key resource servers use, a name people read,
 // and the teams that hold them. Every change is audited in its own transaction.
 import { randomUUID } from 'node:crypto';
 import { auditEventData, type AuditActor } from './audit.ts';

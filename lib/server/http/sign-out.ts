@@ -1,4 +1,4 @@
-// POST /sign-out — SPEC §5: clear the app session first (always, even if the
+// POST /sign-out — clear the app session first (always, even if the
 // audit write fails), then send the browser down the configured chain:
 // oauth2-proxy's sign-out → the identity provider's logout → the landing page.
 // next-auth's /api/auth/signout leads there too.

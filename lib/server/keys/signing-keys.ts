@@ -1,4 +1,4 @@
-// Signing-key lifecycle (SPEC §3, docs/signing-keys.md): the first key on first
+// Signing-key lifecycle (docs/signing-keys.md): the first key on first
 // start; rotation either at once or in stages (publish → make signer); retirement
 // once no token signed by a key can still be valid.
 import { deriveKey } from '../../crypto.ts';

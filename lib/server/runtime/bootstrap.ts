@@ -1,4 +1,4 @@
-// Start-up: configuration, secret, migrations, first signing key (SPEC §2, §7).
+// Start-up: configuration, secret, migrations, first signing key.
 import { getConfig, type Config } from '../../config.ts';
 import type { AppContext } from '../context.ts';
 import { getDb, type Db } from '../db/client.ts';

@@ -1,5 +1,5 @@
 // Applies the SSO edge's forwarded identity to a request before Next.js sees it
-// (SPEC §5). Untrusted identity headers are stripped; a trusted identity is
+// (docs/deploy.md). Untrusted identity headers are stripped; a trusted identity is
 // provisioned and becomes the app session — replacing, never mixing with, a
 // session of another user.
 import type { IncomingMessage, ServerResponse } from 'node:http';

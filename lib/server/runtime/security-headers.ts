@@ -1,4 +1,4 @@
-// Security headers on every response (SPEC §6). Scripts run only with the
+// Security headers on every response. Scripts run only with the
 // per-request nonce (Next.js reads it from the request's CSP header and puts it
 // on its own scripts); nothing may frame Gatehouse.
 import { pooledRandomBytes } from '../../crypto.ts';

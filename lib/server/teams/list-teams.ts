@@ -1,4 +1,4 @@
-// The admin teams list (SPEC §6): search by name, filter active/inactive,
+// The admin teams list: search by name, filter active/inactive,
 // keyset pages in name order. Malformed URL params fall back to no filter.
 import { z } from 'zod';
 import { firstValuesOf } from '../../search-params.ts';

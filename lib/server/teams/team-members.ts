@@ -1,6 +1,6 @@
 // Team membership changes: add an existing user by email, remove a member (not
 // the owner), hand ownership to a member. Reach follows at once: a user's
-// workspaces are those of the active teams they belong to now (SPEC §3).
+// workspaces are those of the active teams they belong to now.
 import { adminActor, done, refused, type TActionResult } from '../action-result.ts';
 import type { Db } from '../db/client.ts';
 import { addTeamMember, findTeamDetail, removeTeamMember, transferTeamOwnership } from '../db/teams.ts';

@@ -1,5 +1,5 @@
 // A team's tool list and whether it is active. An inactive team's token is
-// inactive, and its workspaces stop counting toward its members' (SPEC §3).
+// inactive, and its workspaces stop counting toward its members'.
 import { z } from 'zod';
 import { adminActor, done, refused, type TActionResult } from '../action-result.ts';
 import type { Db } from '../db/client.ts';

@@ -1,4 +1,4 @@
-// The team token (SPEC §3, §4): opaque `gh_team_…`, 256 random bits, stored as
+// The team token: opaque `gh_team_…`, 256 random bits, stored as
 // a SHA-256 hash with a short prefix, shown once. Issuing over an existing
 // token rotates it: the team gets a new active jti and hash in one write, so
 // the previous token introspects as inactive from that moment.

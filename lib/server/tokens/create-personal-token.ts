@@ -1,5 +1,5 @@
 // Creating a personal token: shown once, stored as a hash, limited to workspaces
-// the user has (and, when checked, still has) and to the tools listed (SPEC §3).
+// the user has (and, when checked, still has) and to the tools listed.
 import { z } from 'zod';
 import { hashToken, randomToken } from '../../crypto.ts';
 import { PERSONAL_TOKEN_PREFIX } from '../../oauth/introspection.ts';

@@ -1,4 +1,4 @@
-// Tool lists (SPEC §3): `*` means every tool, otherwise the names of the tools
+// Tool lists: `*` means every tool, otherwise the names of the tools
 // allowed. One parser for everything an operator or user types as a tool list
 // (scopes, personal tokens), so the same names are accepted everywhere.
 import { z } from 'zod';

@@ -1,4 +1,4 @@
-// Disabling a user ends everything they hold at once (SPEC §3): their grants
+// Disabling a user ends everything they hold at once: their grants
 // with every token issued under them, and their personal tokens, in the same
 // transaction as the audit event. They cannot sign in while disabled
 // (sign-in refuses them; a session of theirs no longer resolves).

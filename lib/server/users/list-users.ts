@@ -1,4 +1,4 @@
-// The admin users list (SPEC §6): search by email, username or name; filter by
+// The admin users list: search by email, username or name; filter by
 // role and status; keyset pages in email order. Params come from the URL, so
 // anything malformed falls back to "no filter" rather than failing the page.
 import { z } from 'zod';

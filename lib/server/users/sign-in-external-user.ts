@@ -1,5 +1,5 @@
 // Just-in-time provisioning for identities from the SSO edge or a direct OIDC
-// sign-in (SPEC §5): one user per email, admins by configured emails or groups.
+// sign-in: one user per email, admins by configured emails or groups.
 import { isAdminIdentity, type ForwardedIdentity } from '../../identity/forward-auth.ts';
 import type { UserCreatedVia } from '../db/users.ts';
 import type { Db } from '../db/client.ts';

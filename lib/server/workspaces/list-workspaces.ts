@@ -1,4 +1,4 @@
-// The admin workspaces list (SPEC §6): search by key or name, keyset pages in
+// The admin workspaces list: search by key or name, keyset pages in
 // name order. Malformed URL params fall back to no filter.
 import { z } from 'zod';
 import { firstValuesOf } from '../../search-params.ts';

@@ -1,4 +1,4 @@
-// One client (SPEC §6): its settings, secret, status, active grants, and deleting it.
+// One client: its settings, secret, status, active grants, and deleting it.
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import { notFound } from 'next/navigation';

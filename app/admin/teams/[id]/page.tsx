@@ -1,4 +1,4 @@
-// One team (SPEC §6): its token (issue, rotate, revoke; shown once), members
+// One team: its token (issue, rotate, revoke; shown once), members
 // (add by email, remove, hand ownership over), workspaces (assign, unassign),
 // the tools its token may call, and whether it is active.
 import type { Metadata } from 'next';

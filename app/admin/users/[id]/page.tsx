@@ -1,4 +1,4 @@
-// One user (SPEC §6): profile, teams, live grants and personal tokens, live
+// One user: profile, teams, live grants and personal tokens, live
 // access tokens; make or unmake admin; disable (revoking everything) or enable.
 import type { Metadata } from 'next';
 import Link from 'next/link';
