@@ -7,10 +7,9 @@ import { expect, test } from '@playwright/test';
 import {
   API_REDIRECT_URI,
   ISSUER,
-  anonymousApi,
+  adminPublicClientFromCli,
   authorizePath,
   pkcePair,
-  registerClient,
   signedInApi,
   tokensFor,
   unique,
@@ -70,8 +69,8 @@ test('registering a resource server makes every other resource invalid_target; t
   await expect(create.getByText('A resource server with this URL is registered')).toBeVisible();
 
   // The protocol: another resource is refused, the registered one is the audience.
-  const api = await anonymousApi();
-  const client = await registerClient(api, { client_name: 'Resource-bound client' });
+  // An administrator's client, so the refusal goes straight back to it (RFC 9700 §4.11.2).
+  const client = await adminPublicClientFromCli('Resource-bound client');
   const user = await signedInApi(uniqueEmail('audience'));
   const state = unique('state');
   const refused = await user.get(
@@ -112,7 +111,7 @@ test('registering a resource server makes every other resource invalid_target; t
 
   await page.goto('/admin/audit?action=resource_server.');
   await expect(page.getByTestId('audit-row').filter({ hasText: 'resource_server.deleted' }).first()).toContainText(E2E_ADMIN_EMAIL);
-  await Promise.all([api.dispose(), user.dispose()]);
+  await user.dispose();
   await context.close();
 });
 
