@@ -48,7 +48,8 @@ describe('node:http adapter', () => {
   it('answers 401 itself, and lets a valid token through with CORS headers', async () => {
     const refused = await fetch(`${base}/mcp`, { method: 'POST' });
     expect(refused.status).toBe(401);
-    expect(refused.headers.get('www-authenticate')).toBe(`Bearer resource_metadata="${base}/.well-known/oauth-protected-resource/mcp"`);
+    const rmu = `${base}/.well-known/oauth-protected-resource/mcp`;
+    expect(refused.headers.get('www-authenticate')).toBe(`Bearer resource_metadata="${rmu}", DPoP resource_metadata="${rmu}", algs="ES256 ES384 PS256 RS256 Ed25519 EdDSA"`);
     const jwt = await signAccessToken(key, { issuer: gh.issuer, audience: resource });
     const ok = await fetch(`${base}/mcp`, { method: 'POST', headers: { Authorization: `Bearer ${jwt}` } });
     expect(ok.status).toBe(200);
