@@ -55,10 +55,11 @@ export function wwwAuthenticate(params: ChallengeParams): string {
       }
       if (params.scope?.length) parts.push(`scope=${quoted(params.scope.join(' '))}`);
     }
-    if (name === 'DPoP') parts.push(`algs=${quoted(params.dpopAlgorithms!.join(' '))}`);
+    if (name === 'DPoP' && params.dpopAlgorithms?.length) parts.push(`algs=${quoted(params.dpopAlgorithms.join(' '))}`);
     return `${name} ${parts.join(', ')}`;
   };
-  return params.dpopAlgorithms?.length ? `${challenge('Bearer')}, ${challenge('DPoP')}` : challenge('Bearer');
+  // A DPoP error is always answered in a DPoP challenge, even by a caller that did not pass the algorithms.
+  return params.dpopAlgorithms?.length || scheme === 'DPoP' ? `${challenge('Bearer')}, ${challenge('DPoP')}` : challenge('Bearer');
 }
 
 /** Status, headers and JSON body for any error; errors that are not ours become 500 without details. */
