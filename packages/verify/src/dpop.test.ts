@@ -3,7 +3,7 @@
 // and proofs signed by that key (or by the wrong one).
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createMemoryReplayCache, type DpopReplayCache } from './dpop.ts';
+import { accessTokenHash, createMemoryReplayCache, type DpopReplayCache } from './dpop.ts';
 import { InsufficientScopeError, InvalidDpopProofError, InvalidTokenError, VerifierUnavailableError } from './errors.ts';
 import { errorAnswer } from './responses.ts';
 import { makeDpopKey, signDpopProof, type DpopKey, type ProofOptions } from './testing/dpop-client.ts';
@@ -159,7 +159,7 @@ describe('refused', () => {
 
   it('a proof with a symmetric algorithm, or none', async () => {
     const token = await boundToken();
-    const claims = { jti: crypto.randomUUID(), htm: 'POST', htu: RESOURCE, iat: nowSec(), ath: (await import('./dpop.ts')).accessTokenHash(token) };
+    const claims = { jti: crypto.randomUUID(), htm: 'POST', htu: RESOURCE, iat: nowSec(), ath: accessTokenHash(token) };
     const hs256 = await new SignJWT(claims).setProtectedHeader({ alg: 'HS256', typ: 'dpop+jwt', jwk: client.publicJwk }).sign(new Uint8Array(32));
     await expect(verifier().verifyRequest(dpopRequest(token, hs256))).rejects.toThrow(/asymmetric algorithms/);
     const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
