@@ -74,11 +74,14 @@ test('the demo server publishes its resource metadata and answers 401 with where
       bearer_methods_supported: ['header'],
       scopes_supported: ['mcp:tools'],
       resource_name: 'Gatehouse demo documents',
+      dpop_signing_alg_values_supported: ['ES256', 'ES384', 'PS256', 'RS256', 'Ed25519', 'EdDSA'],
     });
   }
   const refused = await fetch(RESOURCE, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' });
   expect(refused.status).toBe(401);
-  expect(refused.headers.get('www-authenticate')).toBe(`Bearer resource_metadata="http://localhost:${DEMO_PORT}/.well-known/oauth-protected-resource/mcp"`);
+  // Bearer first (what MCP clients read), then DPoP with the proof algorithms (RFC 9449 §7.2).
+  const rmu = `http://localhost:${DEMO_PORT}/.well-known/oauth-protected-resource/mcp`;
+  expect(refused.headers.get('www-authenticate')).toBe(`Bearer resource_metadata="${rmu}", DPoP resource_metadata="${rmu}", algs="ES256 ES384 PS256 RS256 Ed25519 EdDSA"`);
   expect(refused.headers.get('access-control-expose-headers')).toContain('WWW-Authenticate');
 
   const preflight = await fetch(RESOURCE, { method: 'OPTIONS', headers: { Origin: 'https://inspector.example', 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'authorization, mcp-protocol-version' } });
@@ -222,7 +225,8 @@ test('a personal token calls the tool over plain HTTP, and is refused once revok
   const refused = await callToolWithBearer(demo.url, pat.token, 'list_documents', { workspace: 'alpha' });
   expect(refused.status).toBe(401);
   expect(refused.wwwAuthenticate).toBe(
-    `Bearer resource_metadata="http://localhost:${DEMO_PORT}/.well-known/oauth-protected-resource/mcp", error="invalid_token", error_description="the token is not active (revoked, expired or unknown)"`,
+    `Bearer resource_metadata="http://localhost:${DEMO_PORT}/.well-known/oauth-protected-resource/mcp", error="invalid_token", error_description="the token is not active (revoked, expired or unknown)", ` +
+      `DPoP resource_metadata="http://localhost:${DEMO_PORT}/.well-known/oauth-protected-resource/mcp", algs="ES256 ES384 PS256 RS256 Ed25519 EdDSA"`,
   );
 });
 

@@ -25,12 +25,15 @@ const demo = await startDemoServer({
   resource,
   introspection: clientId && clientSecret ? { clientId, clientSecret, cacheTtlMs } : undefined,
   liveRevocation: env.GATEHOUSE_LIVE_REVOCATION === 'true',
+  // Behind a proxy that serves this server under another origin or prefix: what DPoP proofs name.
+  dpop: env.MCP_PUBLIC_URL ? { publicUrl: env.MCP_PUBLIC_URL } : undefined,
   log: (line) => console.log(line),
 });
 
 console.log(`demo MCP server on ${demo.url}`);
 console.log(`  resource metadata: ${demo.verifier.resourceMetadataUrl}`);
 console.log(`  authorization server: ${issuer}`);
+console.log(`  DPoP-bound tokens: proofs checked against ${demo.verifier.publicUrl}<path>, algorithms ${demo.verifier.dpopAlgorithms.join(' ')}`);
 console.log(clientId ? `  personal and team tokens: introspected, cached ${cacheTtlMs} ms` : '  personal and team tokens: not accepted (no introspection credentials)');
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

@@ -5,6 +5,8 @@
 //   401 + WWW-Authenticate  → the client reads the resource metadata below,
 //   finds Gatehouse, registers, asks the user, gets a token for this resource;
 //   every tool call then passes the tool guard (tool name and workspace).
+//   A token bound to the client's key (DPoP, RFC 9449) is taken with the DPoP
+//   scheme and a proof for each request; as a plain bearer token it is refused.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
@@ -27,6 +29,8 @@ export type DemoServerOptions = {
   /** Introspection credentials: needed for personal and team tokens and for live revocation. */
   introspection?: VerifierOptions['introspection'];
   liveRevocation?: boolean;
+  /** DPoP proof checks (algorithms, iat window, a shared replay cache, the public URL behind a proxy). */
+  dpop?: VerifierOptions['dpop'];
   /** Scopes advertised in the resource metadata. Default: mcp:tools. */
   scopes?: string[];
   log?: (line: string) => void;
@@ -102,6 +106,7 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
     resource: options.resource,
     introspection: options.introspection,
     liveRevocation: options.liveRevocation,
+    dpop: options.dpop,
     scopes: options.scopes ?? ['mcp:tools'],
     resourceName: 'Gatehouse demo documents',
   });
@@ -113,7 +118,8 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
     const url = new URL(req.url ?? '/', 'http://demo.invalid');
     if (url.pathname !== mcpPath) return writeJson(res, 404, { error: 'not_found' });
 
-    // No valid token: 401 with WWW-Authenticate: Bearer resource_metadata="…" (or 400/503), answered here.
+    // No valid token (or a DPoP-bound one without its proof): 401 with
+    // WWW-Authenticate: Bearer resource_metadata="…", DPoP resource_metadata="…", algs="…" (or 400/503), answered here.
     const auth = await authenticateNode(verifier, req, res);
     if (!auth) {
       log(`refused ${req.method} ${url.pathname} (${res.statusCode})`);

@@ -1,5 +1,5 @@
-// CORS for browser MCP clients: they must be able to send Authorization and
-// MCP-Protocol-Version, and to read WWW-Authenticate (where discovery starts).
+// CORS for browser MCP clients: they must be able to send Authorization, DPoP
+// (RFC 9449 §4.1) and MCP-Protocol-Version, and to read WWW-Authenticate (where discovery starts).
 // Tokens travel in a header, never in credentials mode, so `*` is safe.
 
 export type CorsOptions = {
@@ -7,7 +7,7 @@ export type CorsOptions = {
   allowOrigin?: '*' | readonly string[];
 };
 
-export const CORS_ALLOW_HEADERS = ['Authorization', 'Content-Type', 'Accept', 'MCP-Protocol-Version', 'Mcp-Session-Id', 'Last-Event-ID'];
+export const CORS_ALLOW_HEADERS = ['Authorization', 'DPoP', 'Content-Type', 'Accept', 'MCP-Protocol-Version', 'Mcp-Session-Id', 'Last-Event-ID'];
 export const CORS_EXPOSE_HEADERS = ['WWW-Authenticate', 'Mcp-Session-Id', 'MCP-Protocol-Version'];
 export const CORS_ALLOW_METHODS = ['GET', 'POST', 'DELETE', 'OPTIONS'];
 

@@ -41,6 +41,8 @@ export type ProtectedResourceMetadataOptions = {
   scopes?: readonly string[];
   resourceName?: string;
   documentation?: string;
+  /** DPoP proof algorithms this resource accepts (RFC 9728 §2 `dpop_signing_alg_values_supported`). */
+  dpopAlgorithms?: readonly string[];
 };
 
 export type ProtectedResourceMetadata = {
@@ -50,6 +52,7 @@ export type ProtectedResourceMetadata = {
   scopes_supported?: string[];
   resource_name?: string;
   resource_documentation?: string;
+  dpop_signing_alg_values_supported?: string[];
 };
 
 export function protectedResourceMetadata(options: ProtectedResourceMetadataOptions): ProtectedResourceMetadata {
@@ -61,6 +64,7 @@ export function protectedResourceMetadata(options: ProtectedResourceMetadataOpti
     ...(scopes.length ? { scopes_supported: [...new Set(scopes)] } : {}),
     ...(options.resourceName ? { resource_name: options.resourceName } : {}),
     ...(options.documentation ? { resource_documentation: options.documentation } : {}),
+    ...(options.dpopAlgorithms?.length ? { dpop_signing_alg_values_supported: [...options.dpopAlgorithms] } : {}),
   };
 }
 

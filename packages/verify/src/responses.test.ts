@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { preflightHeaders } from './cors.ts';
-import { InsufficientScopeError, InvalidRequestError, InvalidTokenError, MissingTokenError, ToolForbiddenError, VerifierUnavailableError } from './errors.ts';
+import { InsufficientScopeError, InvalidDpopProofError, InvalidRequestError, InvalidTokenError, MissingTokenError, ToolForbiddenError, VerifierUnavailableError } from './errors.ts';
 import { errorAnswer, errorResponse, insufficientScopeResponse, unauthorizedResponse, wwwAuthenticate } from './responses.ts';
 
 const RMU = 'http://localhost:3120/.well-known/oauth-protected-resource/mcp';
@@ -56,6 +56,26 @@ describe('401 and 403 answers', () => {
     expect(wwwAuthenticate({ resourceMetadataUrl: RMU, error: 'invalid_token', description: 'a "quoted"\\ value\r\n' })).toBe(
       `Bearer resource_metadata="${RMU}", error="invalid_token", error_description="a  quoted   value  "`,
     );
+  });
+
+  it('with DPoP offered, Bearer comes first and the error goes on the scheme the request used (RFC 9449 §7.1, §7.2)', () => {
+    const dpopAlgorithms = ['ES256', 'EdDSA'];
+    expect(errorAnswer(new MissingTokenError(), { resourceMetadataUrl: RMU, dpopAlgorithms }).headers['WWW-Authenticate']).toBe(
+      `Bearer resource_metadata="${RMU}", DPoP resource_metadata="${RMU}", algs="ES256 EdDSA"`,
+    );
+    expect(errorAnswer(new InvalidTokenError('expired'), { resourceMetadataUrl: RMU, dpopAlgorithms }).headers['WWW-Authenticate']).toBe(
+      `Bearer resource_metadata="${RMU}", error="invalid_token", error_description="expired", DPoP resource_metadata="${RMU}", algs="ES256 EdDSA"`,
+    );
+    expect(errorAnswer(new InvalidDpopProofError('stale'), { resourceMetadataUrl: RMU, dpopAlgorithms })).toMatchObject({
+      status: 401,
+      headers: { 'WWW-Authenticate': `Bearer resource_metadata="${RMU}", DPoP resource_metadata="${RMU}", error="invalid_dpop_proof", error_description="stale", algs="ES256 EdDSA"` },
+      body: { error: 'invalid_dpop_proof', error_description: 'stale' },
+    });
+    // A caller that passes no algorithms still gets the DPoP error in a DPoP challenge; Bearer errors stay Bearer only.
+    expect(errorAnswer(new InvalidDpopProofError('stale'), { resourceMetadataUrl: RMU }).headers['WWW-Authenticate']).toBe(
+      `Bearer resource_metadata="${RMU}", DPoP resource_metadata="${RMU}", error="invalid_dpop_proof", error_description="stale"`,
+    );
+    expect(errorAnswer(new InvalidTokenError('expired'), { resourceMetadataUrl: RMU }).headers['WWW-Authenticate']).toBe(`Bearer resource_metadata="${RMU}", error="invalid_token", error_description="expired"`);
   });
 
   it('MissingTokenError is the bare challenge also through errorAnswer', () => {

@@ -3,13 +3,20 @@
 // insufficient_scope naming the scope needed (RFC 6750 §3.1, step-up), 400 for
 // a malformed header, 503 when Gatehouse cannot be asked. Both as Fetch
 // `Response`s and for Node's `ServerResponse`.
+//
+// When the resource accepts DPoP, every challenge offers both schemes (RFC
+// 9449 §7.2, RFC 9110 §11.6.1): `Bearer …` first — MCP clients read the
+// first challenge and know only Bearer — then `DPoP …, algs="…"`. The error
+// goes on the challenge of the scheme the request used.
 import type { ServerResponse } from 'node:http';
 import { corsHeaders, type CorsOptions } from './cors.ts';
-import { GatehouseAuthError, InsufficientScopeError, InvalidTokenError, MissingTokenError } from './errors.ts';
+import { GatehouseAuthError, InsufficientScopeError, InvalidTokenError, MissingTokenError, type AuthScheme } from './errors.ts';
 
 export type ChallengeOptions = {
   /** The resource's metadata URL (see `resourceMetadataUrl`). */
   resourceMetadataUrl: string;
+  /** The DPoP proof algorithms accepted (`verifier.dpopAlgorithms`); without them only Bearer is offered. */
+  dpopAlgorithms?: readonly string[];
   /** The request's Origin, for CORS. */
   requestOrigin?: string | null;
   cors?: CorsOptions;
@@ -22,15 +29,37 @@ function quoted(value: string): string {
   return `"${value.replace(/[\\"\x00-\x1f\x7f]/g, ' ')}"`;
 }
 
-/** `Bearer resource_metadata="…"[, error="…", error_description="…"][, scope="…"]` */
-export function wwwAuthenticate(params: { resourceMetadataUrl: string; error?: string | null; description?: string; scope?: readonly string[] }): string {
-  const parts = [`resource_metadata=${quoted(params.resourceMetadataUrl)}`];
-  if (params.error) {
-    parts.push(`error=${quoted(params.error)}`);
-    if (params.description) parts.push(`error_description=${quoted(params.description)}`);
-  }
-  if (params.scope?.length) parts.push(`scope=${quoted(params.scope.join(' '))}`);
-  return `Bearer ${parts.join(', ')}`;
+export type ChallengeParams = {
+  resourceMetadataUrl: string;
+  error?: string | null;
+  description?: string;
+  scope?: readonly string[];
+  /** The scheme the error belongs to. Default Bearer. */
+  scheme?: AuthScheme;
+  /** Also offer the DPoP scheme with these algorithms. */
+  dpopAlgorithms?: readonly string[];
+};
+
+/**
+ * `Bearer resource_metadata="…"[, error="…", error_description="…"][, scope="…"]`,
+ * followed by `DPoP resource_metadata="…"[, error…], algs="…"` when DPoP is offered.
+ */
+export function wwwAuthenticate(params: ChallengeParams): string {
+  const scheme = params.scheme ?? 'Bearer';
+  const challenge = (name: AuthScheme): string => {
+    const parts = [`resource_metadata=${quoted(params.resourceMetadataUrl)}`];
+    if (name === scheme) {
+      if (params.error) {
+        parts.push(`error=${quoted(params.error)}`);
+        if (params.description) parts.push(`error_description=${quoted(params.description)}`);
+      }
+      if (params.scope?.length) parts.push(`scope=${quoted(params.scope.join(' '))}`);
+    }
+    if (name === 'DPoP' && params.dpopAlgorithms?.length) parts.push(`algs=${quoted(params.dpopAlgorithms.join(' '))}`);
+    return `${name} ${parts.join(', ')}`;
+  };
+  // A DPoP error is always answered in a DPoP challenge, even by a caller that did not pass the algorithms.
+  return params.dpopAlgorithms?.length || scheme === 'DPoP' ? `${challenge('Bearer')}, ${challenge('DPoP')}` : challenge('Bearer');
 }
 
 /** Status, headers and JSON body for any error; errors that are not ours become 500 without details. */
@@ -43,19 +72,15 @@ export function errorAnswer(error: unknown, options: ChallengeOptions): ErrorAns
   if (!(error instanceof GatehouseAuthError)) {
     return { status: 500, headers, body: { error: 'server_error', error_description: 'the token could not be checked' } };
   }
+  const base = { resourceMetadataUrl: options.resourceMetadataUrl, dpopAlgorithms: options.dpopAlgorithms, scheme: error.scheme };
   if (error instanceof MissingTokenError) {
-    headers['WWW-Authenticate'] = wwwAuthenticate({ resourceMetadataUrl: options.resourceMetadataUrl });
+    headers['WWW-Authenticate'] = wwwAuthenticate(base);
     return { status: 401, headers, body: { error: 'unauthorized', error_description: error.message } };
   }
   if (error instanceof InsufficientScopeError) {
-    headers['WWW-Authenticate'] = wwwAuthenticate({
-      resourceMetadataUrl: options.resourceMetadataUrl,
-      error: error.code,
-      description: error.message,
-      scope: error.requiredScopes,
-    });
+    headers['WWW-Authenticate'] = wwwAuthenticate({ ...base, error: error.code, description: error.message, scope: error.requiredScopes });
   } else if (error.status === 401 || error.status === 400) {
-    headers['WWW-Authenticate'] = wwwAuthenticate({ resourceMetadataUrl: options.resourceMetadataUrl, error: error.code, description: error.message });
+    headers['WWW-Authenticate'] = wwwAuthenticate({ ...base, error: error.code, description: error.message });
   }
   if (error.status === 503) headers['Retry-After'] = '5';
   return { status: error.status, headers, body: { error: error.code ?? 'error', error_description: error.message } };

@@ -4,7 +4,7 @@
 export type TokenKind = 'access_token' | 'personal_token' | 'team_token';
 
 export type AuthInfo = {
-  /** The bearer token as presented. */
+  /** The access token as presented. */
   readonly token: string;
   /** How it was checked: offline against the JWKS, or by asking Gatehouse. */
   readonly verifiedBy: 'jwt' | 'introspection';
@@ -24,11 +24,22 @@ export type AuthInfo = {
   /** Tool names the token may call; `*` means every tool. */
   readonly tools: readonly string[];
   readonly jti: string | null;
+  /**
+   * The key the token is bound to (RFC 9449 §6: `cnf.jkt`, the RFC 7638
+   * thumbprint), whose DPoP proof came with this request; null for a bearer token.
+   */
+  readonly confirmation: { readonly jkt: string } | null;
 };
 
 export type FetchLike = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
 
-/** A Fetch `Request`, or anything with headers like Node's `IncomingMessage`. */
-export type RequestLike =
-  | { headers: Headers }
-  | { headers: Record<string, string | string[] | undefined> };
+/**
+ * A Fetch `Request`, or anything with headers like Node's `IncomingMessage`.
+ * `method` and `url` (or express's `originalUrl`) are what a DPoP proof is
+ * checked against; only the URL's path is used, never its host.
+ */
+export type RequestLike = ({ headers: Headers } | { headers: Record<string, string | string[] | undefined> }) & {
+  method?: string;
+  url?: string;
+  originalUrl?: string;
+};

@@ -5,8 +5,12 @@
 // against is current: a result from an older version of the set (a key
 // retired, say) is dropped and the token verified again. Personal and team tokens — and JWTs too
 // when the resource asks for live revocation — are checked by introspection,
-// cached for the lifetime the resource chooses.
+// cached for the lifetime the resource chooses. A token bound to a client's
+// key (RFC 9449 `cnf.jkt`) is accepted only with the DPoP scheme and a proof
+// for this request, checked on every request (src/dpop.ts); a bearer token only
+// with the Bearer scheme.
 import { errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
+import { checkDpopProof, createMemoryReplayCache, publicRequestUrl, ASYMMETRIC_ALGORITHMS, DEFAULT_DPOP_ALGORITHMS, type DpopReplayCache } from './dpop.ts';
 import { GatehouseAuthError, InsufficientScopeError, InvalidTokenError, MissingTokenError, VerifierUnavailableError } from './errors.ts';
 import { IntrospectionClient, type IntrospectionResponse } from './introspection-client.ts';
 import { JwksCache } from './jwks-cache.ts';
@@ -44,6 +48,21 @@ export type VerifierOptions = {
     /** The JWKS is re-read once it is this old, before it is trusted again. Default 60 s. */
     jwksMaxAgeMs?: number;
   };
+  /** DPoP-bound tokens (RFC 9449): always accepted with their proof; these tune the check. */
+  dpop?: {
+    /** Proof algorithms accepted (asymmetric only). Default ES256, ES384, PS256, RS256, Ed25519, EdDSA. */
+    algorithms?: readonly string[];
+    /** How far a proof's `iat` may be from now, either way. Default 60 s. */
+    maxAgeSec?: number;
+    /** Where used proof identifiers are remembered. Default: this process (bounded); share one across instances. */
+    replayCache?: DpopReplayCache;
+    /**
+     * The URL clients reach this server at, up to where the request's path
+     * begins (scheme, host, port, and any prefix a proxy strips). Proofs' `htu`
+     * is compared with this plus the request's path. Default: the origin of `resource`.
+     */
+    publicUrl?: string;
+  };
   /** A cookie that may carry the token when there is no Authorization header. Off unless set. */
   cookieName?: string;
   /** Scopes to advertise in the resource metadata (the first request of a client asks for these). */
@@ -58,6 +77,11 @@ export type VerifierOptions = {
 export type VerifyOptions = {
   /** false: skip the verified-JWT cache and the introspection cache (benchmarks, sensitive operations). */
   cache?: boolean;
+  /**
+   * The token came with the DPoP scheme (RFC 9449 §7.1): its proof, the
+   * request's method and the URL the client used. Absent: a Bearer presentation.
+   */
+  dpop?: { proof: string | null; method: string; url: string };
 };
 
 export type Verifier = {
@@ -66,6 +90,10 @@ export type Verifier = {
   readonly resource: string;
   /** For `WWW-Authenticate: Bearer resource_metadata="…"`. */
   readonly resourceMetadataUrl: string;
+  /** DPoP proof algorithms accepted, for `WWW-Authenticate: DPoP algs="…"` and the metadata. */
+  readonly dpopAlgorithms: readonly string[];
+  /** Base of the URL DPoP proofs are checked against (see `dpop.publicUrl`). */
+  readonly publicUrl: string;
   /** Where the metadata is served: path-suffixed first, then the root. */
   readonly metadataPaths: readonly string[];
   readonly cookieName: string | undefined;
@@ -83,6 +111,15 @@ const ORGANIZATION_KINDS = new Set(['personal_token', 'team_token']);
 const stringList = (value: unknown): string[] => (Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : []);
 const audiences = (value: unknown): string[] => (typeof value === 'string' ? [value] : stringList(value));
 const scopeList = (value: unknown): string[] => (typeof value === 'string' ? value.split(' ').filter(Boolean) : []);
+
+/** RFC 7800 `cnf`: absent (a bearer token) or exactly `{ jkt }` (RFC 9449 §6); any other binding cannot be checked here. */
+function confirmationOf(cnf: unknown): { jkt: string } | null {
+  if (cnf === undefined) return null;
+  const keys = cnf && typeof cnf === 'object' && !Array.isArray(cnf) ? Object.keys(cnf) : null;
+  const jkt = (cnf as { jkt?: unknown } | null)?.jkt;
+  if (!keys || keys.length !== 1 || typeof jkt !== 'string' || jkt.length === 0) throw new InvalidTokenError('the token is bound to a key in a way this resource cannot check');
+  return Object.freeze({ jkt });
+}
 
 function freeze(info: AuthInfo): AuthInfo {
   Object.freeze(info.scopes);
@@ -109,6 +146,14 @@ export function createVerifier(options: VerifierOptions): Verifier {
   const now = options.now ?? Date.now;
   const fetchFn: FetchLike = options.fetch ?? ((input, init) => fetch(input, init));
   const timeoutMs = options.timeoutMs ?? 5_000;
+  const dpopAlgorithms = Object.freeze([...(options.dpop?.algorithms ?? DEFAULT_DPOP_ALGORITHMS)]);
+  const unsafe = dpopAlgorithms.find((alg) => !ASYMMETRIC_ALGORITHMS.includes(alg));
+  if (unsafe || dpopAlgorithms.length === 0) throw new TypeError(`dpop.algorithms must be asymmetric JWS algorithms: ${unsafe ?? '(none)'}`);
+  const dpopMaxAgeSec = options.dpop?.maxAgeSec ?? 60;
+  if (!(dpopMaxAgeSec > 0)) throw new TypeError('dpop.maxAgeSec must be positive');
+  const replayCache = options.dpop?.replayCache ?? createMemoryReplayCache({ now });
+  const publicUrl = options.dpop?.publicUrl ?? new URL(resource).origin;
+  if (!URL.canParse(publicUrl) || !/^https?:$/.test(new URL(publicUrl).protocol)) throw new TypeError(`dpop.publicUrl must be an absolute http(s) URL: ${publicUrl}`);
 
   // Gatehouse's metadata, fetched once when an endpoint is not configured.
   let discovered: Promise<Record<string, unknown>> | null = null;
@@ -220,6 +265,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
       workspaces: stringList(payload.workspaces),
       tools: stringList(payload.tools),
       jti: payload.jti ?? null,
+      confirmation: confirmationOf(payload.cnf),
     });
     if (cache) jwtCache.set(token, { info, keySet }, payload.exp! * 1000, t);
     return info;
@@ -230,14 +276,17 @@ export function createVerifier(options: VerifierOptions): Verifier {
     if (answer.iss !== undefined && answer.iss !== issuer) throw new InvalidTokenError('the token was issued by another authorization server');
     const kind = answer.token_kind ?? (jwt ? 'access_token' : undefined);
     if (kind !== 'access_token' && !ORGANIZATION_KINDS.has(kind ?? '')) throw new InvalidTokenError('this kind of token is not accepted here');
-    if (answer.token_type !== undefined && answer.token_type.toLowerCase() !== 'bearer') throw new InvalidTokenError('this kind of token is not accepted here');
+    const tokenType = typeof answer.token_type === 'string' ? answer.token_type.toLowerCase() : undefined;
+    if (answer.token_type !== undefined && tokenType !== 'bearer' && tokenType !== 'dpop') throw new InvalidTokenError('this kind of token is not accepted here');
+    const confirmation = confirmationOf(answer.cnf);
+    if (tokenType === 'dpop' && !confirmation) throw new InvalidTokenError('the token is said to be DPoP-bound but names no key');
     const aud = audiences(answer.aud);
     // Access tokens are bound to a resource; personal and team tokens are Gatehouse-wide (their aud is the issuer).
     const audienceOk = kind === 'access_token' ? aud.some((a) => acceptedAudiences.has(a)) : aud.length === 0 || aud.some((a) => a === issuer || acceptedAudiences.has(a));
     if (!audienceOk) throw new InvalidTokenError('the token was not issued for this resource');
     const exp = typeof answer.exp === 'number' ? answer.exp : null;
     if (exp !== null && exp * 1000 <= now()) throw new InvalidTokenError('the token has expired');
-    if (jwt && ((answer.jti !== undefined && answer.jti !== jwt.jti) || (answer.sub !== undefined && answer.sub !== jwt.sub))) {
+    if (jwt && ((answer.jti !== undefined && answer.jti !== jwt.jti) || (answer.sub !== undefined && answer.sub !== jwt.sub) || confirmation?.jkt !== jwt.confirmation?.jkt)) {
       throw new InvalidTokenError('introspection does not agree with the token');
     }
     if (typeof answer.sub !== 'string' && !jwt) throw new InvalidTokenError('introspection named no subject');
@@ -255,12 +304,37 @@ export function createVerifier(options: VerifierOptions): Verifier {
       workspaces: answer.workspaces !== undefined ? stringList(answer.workspaces) : [...(jwt?.workspaces ?? [])],
       tools: answer.tools !== undefined ? stringList(answer.tools) : [...(jwt?.tools ?? [])],
       jti: typeof answer.jti === 'string' ? answer.jti : (jwt?.jti ?? null),
+      confirmation,
     });
   }
 
+  /**
+   * RFC 9449 §7.1, §7.2: a key-bound token only with the DPoP scheme and a
+   * valid proof — never as a bearer token; an unbound token only as Bearer.
+   */
+  async function checkPresentation(info: AuthInfo, dpop: VerifyOptions['dpop']): Promise<AuthInfo> {
+    const jkt = info.confirmation?.jkt;
+    if (!dpop) {
+      if (jkt) throw new InvalidTokenError('the token is bound to a key: present it with the DPoP scheme and a proof');
+      return info;
+    }
+    if (!jkt) throw new InvalidTokenError('the token is not bound to a key: present it with the Bearer scheme', { scheme: 'DPoP' });
+    await checkDpopProof({ ...dpop, token: info.token, jkt, algorithms: dpopAlgorithms, maxAgeSec: dpopMaxAgeSec, replay: replayCache, now: now() });
+    return info;
+  }
+
   async function verifyToken(token: string, opts: VerifyOptions = {}): Promise<AuthInfo> {
+    try {
+      return await checkPresentation(await verifyTokenItself(token, opts.cache !== false), opts.dpop);
+    } catch (error) {
+      // A refusal of a DPoP request is answered in the DPoP challenge.
+      if (opts.dpop && error instanceof GatehouseAuthError && (error.status === 401 || error.status === 400)) error.scheme = 'DPoP';
+      throw error;
+    }
+  }
+
+  async function verifyTokenItself(token: string, cache: boolean): Promise<AuthInfo> {
     if (typeof token !== 'string' || token.length === 0) throw new MissingTokenError();
-    const cache = opts.cache !== false;
     // Hot path: a JWT seen before is answered from the cache before any parsing.
     if (cache && !options.liveRevocation) {
       const hit = await cachedJwt(token, now());
@@ -278,18 +352,23 @@ export function createVerifier(options: VerifierOptions): Verifier {
   async function verifyRequest(request: RequestLike, opts: VerifyOptions = {}): Promise<AuthInfo> {
     const found = extractToken(request, { cookieName: options.cookieName });
     if (!found) throw new MissingTokenError();
-    return verifyToken(found.token, opts);
+    if (found.scheme === 'Bearer') return verifyToken(found.token, { ...opts, dpop: undefined });
+    const path = request.originalUrl ?? request.url;
+    if (!request.method || !path) throw new TypeError('verifyRequest needs the request method and URL to check a DPoP proof');
+    return verifyToken(found.token, { ...opts, dpop: { proof: found.proof, method: request.method, url: publicRequestUrl(publicUrl, path) } });
   }
 
   return {
     issuer,
     resource,
     resourceMetadataUrl: resourceMetadataUrl(resource),
+    dpopAlgorithms,
+    publicUrl,
     metadataPaths: protectedResourceMetadataPaths(resource),
     cookieName: options.cookieName,
     verifyToken,
     verifyRequest,
-    metadata: () => protectedResourceMetadata({ resource, issuer, scopes: options.scopes, resourceName: options.resourceName }),
+    metadata: () => protectedResourceMetadata({ resource, issuer, scopes: options.scopes, resourceName: options.resourceName, dpopAlgorithms }),
     jwks,
     introspection,
   };
@@ -298,5 +377,5 @@ export function createVerifier(options: VerifierOptions): Verifier {
 /** Throws 403 insufficient_scope (naming all of `required`) unless the token has every one. */
 export function requireScopes(auth: AuthInfo, required: readonly string[]): void {
   if (required.every((s) => auth.scopes.includes(s))) return;
-  throw new InsufficientScopeError(required);
+  throw new InsufficientScopeError(required, undefined, { scheme: auth.confirmation ? 'DPoP' : 'Bearer' });
 }

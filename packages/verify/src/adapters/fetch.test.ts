@@ -24,7 +24,13 @@ describe('fetch adapter', () => {
       const res = await call(path);
       expect(res.status).toBe(200);
       expect(res.headers.get('Access-Control-Allow-Origin')).toBe('*');
-      expect(await res.json()).toEqual({ resource: RESOURCE, authorization_servers: [gh.issuer], bearer_methods_supported: ['header'], scopes_supported: ['mcp:tools'] });
+      expect(await res.json()).toEqual({
+        resource: RESOURCE,
+        authorization_servers: [gh.issuer],
+        bearer_methods_supported: ['header'],
+        scopes_supported: ['mcp:tools'],
+        dpop_signing_alg_values_supported: ['ES256', 'ES384', 'PS256', 'RS256', 'Ed25519', 'EdDSA'],
+      });
     }
   });
 
@@ -37,7 +43,8 @@ describe('fetch adapter', () => {
   it('401 with the challenge without a token; the handler never runs', async () => {
     const res = await call('/mcp', { method: 'POST' });
     expect(res.status).toBe(401);
-    expect(res.headers.get('WWW-Authenticate')).toBe('Bearer resource_metadata="http://localhost:3120/.well-known/oauth-protected-resource/mcp"');
+    const rmu = 'http://localhost:3120/.well-known/oauth-protected-resource/mcp';
+    expect(res.headers.get('WWW-Authenticate')).toBe(`Bearer resource_metadata="${rmu}", DPoP resource_metadata="${rmu}", algs="ES256 ES384 PS256 RS256 Ed25519 EdDSA"`);
   });
 
   it('hands the handler the AuthInfo and adds CORS to its response', async () => {

@@ -42,7 +42,7 @@ export function withGatehouseAuth(verifier: Verifier, handler: AuthenticatedHand
       auth = await verifier.verifyRequest(request);
       if (options.requiredScopes?.length) requireScopes(auth, options.requiredScopes);
     } catch (error) {
-      return errorResponse(error, { resourceMetadataUrl: verifier.resourceMetadataUrl, requestOrigin: origin, cors: options.cors });
+      return errorResponse(error, { resourceMetadataUrl: verifier.resourceMetadataUrl, dpopAlgorithms: verifier.dpopAlgorithms, requestOrigin: origin, cors: options.cors });
     }
     return withHeaders(await handler(request, auth), corsHeaders(origin, options.cors));
   };

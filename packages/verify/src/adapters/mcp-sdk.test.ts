@@ -3,7 +3,8 @@ import type { AuthInfo as McpAuthInfo } from '@modelcontextprotocol/sdk/server/a
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeSigningKey, signAccessToken, startFakeGatehouse, type FakeGatehouse, type SigningKey } from '../testing/fake-gatehouse.ts';
 import { createVerifier, type Verifier } from '../verify.ts';
-import { bearerAuthOptions, gatehouseAuthOf, gatehouseTokenVerifier, toMcpAuthInfo } from './mcp-sdk.ts';
+import { makeDpopKey, signDpopProof } from '../testing/dpop-client.ts';
+import { bearerAuthOptions, gatehouseAuthOf, gatehouseTokenVerifier, requireGatehouseAuth, toMcpAuthInfo } from './mcp-sdk.ts';
 
 const RESOURCE = 'http://localhost:3120/mcp';
 let gh: FakeGatehouse;
@@ -23,10 +24,12 @@ beforeAll(async () => {
 });
 afterAll(() => gh.close());
 
-/** Runs the SDK's express middleware against a minimal request/response pair. */
-async function runMiddleware(authorization?: string, requiredScopes?: string[]) {
-  const middleware = requireBearerAuth(bearerAuthOptions(verifier, { requiredScopes }));
-  const req = { headers: authorization ? { authorization } : {} } as { headers: Record<string, string>; auth?: McpAuthInfo };
+/** Runs an express middleware (the SDK's by default) against a minimal request/response pair. */
+async function runMiddleware(authorization?: string, requiredScopes?: string[], extra: { dpop?: string; ours?: boolean } = {}) {
+  const middleware = extra.ours ? requireGatehouseAuth(verifier, { requiredScopes }) : requireBearerAuth(bearerAuthOptions(verifier, { requiredScopes }));
+  const headers: Record<string, string> = authorization ? { authorization } : {};
+  if (extra.dpop) headers.dpop = extra.dpop;
+  const req = { method: 'POST', url: '/', originalUrl: '/mcp', headers } as { method: string; url: string; originalUrl: string; headers: Record<string, string>; auth?: McpAuthInfo };
   const out = { status: 0, headers: {} as Record<string, string>, body: undefined as unknown, next: false };
   const res = {
     set(name: string, value: string) {
@@ -88,5 +91,25 @@ describe('MCP SDK adapter', () => {
     const jwt = await signAccessToken(key, { issuer: gh.issuer, audience: RESOURCE });
     await expect(gatehouseTokenVerifier(down).verifyAccessToken(jwt)).rejects.toMatchObject({ errorCode: 'server_error' });
     expect(toMcpAuthInfo(await verifier.verifyToken(jwt), RESOURCE).resource?.href).toBe(RESOURCE);
+  });
+
+  it("requireBearerAuth refuses a DPoP-bound token (it only sees Bearer); requireGatehouseAuth takes it with its proof", async () => {
+    const client = await makeDpopKey();
+    const jwt = await signAccessToken(key, { issuer: gh.issuer, audience: RESOURCE, claims: { cnf: { jkt: client.jkt } } });
+    const sdk = await runMiddleware(`Bearer ${jwt}`);
+    expect(sdk.status).toBe(401);
+    expect(sdk.next).toBe(false);
+    expect((await runMiddleware(`Bearer ${jwt}`, undefined, { ours: true })).status).toBe(401);
+
+    // express mounted at /mcp: req.url is "/", req.originalUrl "/mcp" — the proof names the latter.
+    const proof = await signDpopProof(client, { method: 'POST', url: RESOURCE, token: jwt });
+    const ours = await runMiddleware(`DPoP ${jwt}`, ['mcp:tools'], { dpop: proof, ours: true });
+    expect(ours.next).toBe(true);
+    expect(gatehouseAuthOf(ours.auth)?.confirmation).toEqual({ jkt: client.jkt });
+
+    const wrong = await runMiddleware(`DPoP ${jwt}`, undefined, { dpop: await signDpopProof(client, { method: 'GET', url: RESOURCE, token: jwt }), ours: true });
+    expect(wrong.status).toBe(401);
+    expect(wrong.headers['WWW-Authenticate']).toMatch(/^Bearer resource_metadata="[^"]+", DPoP resource_metadata="[^"]+", error="invalid_dpop_proof"/);
+    expect(wrong.body).toMatchObject({ error: 'invalid_dpop_proof' });
   });
 });

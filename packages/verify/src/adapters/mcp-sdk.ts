@@ -1,13 +1,19 @@
 // For the MCP TypeScript SDK (@modelcontextprotocol/sdk 1.x): an
-// OAuthTokenVerifier for its `requireBearerAuth` middleware, and the mapping to
-// the SDK's AuthInfo (which tool handlers receive as `extra.authInfo`) with
-// Gatehouse's workspaces, tools and token kind in `extra`.
+// OAuthTokenVerifier for its `requireBearerAuth` middleware (Bearer only: it
+// hands the verifier the token without the request, so a DPoP-bound token is
+// refused there), an express middleware of our own that also takes DPoP-bound
+// tokens with their proofs, and the mapping to the SDK's AuthInfo (which tool
+// handlers receive as `extra.authInfo`) with Gatehouse's workspaces, tools and
+// token kind in `extra`.
 import { InsufficientScopeError as SdkInsufficientScopeError, InvalidTokenError as SdkInvalidTokenError, ServerError as SdkServerError } from '@modelcontextprotocol/sdk/server/auth/errors.js';
 import type { OAuthTokenVerifier } from '@modelcontextprotocol/sdk/server/auth/provider.js';
 import type { AuthInfo as McpAuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
+import type { CorsOptions } from '../cors.ts';
 import { GatehouseAuthError, InsufficientScopeError } from '../errors.ts';
-import type { AuthInfo, TokenKind } from '../types.ts';
-import type { Verifier } from '../verify.ts';
+import { errorAnswer } from '../responses.ts';
+import { header } from '../token-source.ts';
+import type { AuthInfo, RequestLike, TokenKind } from '../types.ts';
+import { requireScopes, type Verifier } from '../verify.ts';
 
 export type GatehouseExtra = {
   sub: string;
@@ -78,5 +84,32 @@ export function bearerAuthOptions(verifier: Verifier, options: McpAdapterOptions
     resourceMetadataUrl: verifier.resourceMetadataUrl,
     expectedResource: new URL(verifier.resource),
     ...(options.requiredScopes ? { requiredScopes: options.requiredScopes } : {}),
+  };
+}
+
+/** The parts of express's request and response the middleware uses. */
+export type ExpressLikeRequest = RequestLike & { auth?: McpAuthInfo };
+export type ExpressLikeResponse = { status(code: number): ExpressLikeResponse; set(name: string, value: string): ExpressLikeResponse; json(body: unknown): unknown };
+
+/**
+ * Express middleware in place of `requireBearerAuth` that accepts Bearer and
+ * DPoP-bound tokens (RFC 9449 §7): sets `req.auth` (the SDK's AuthInfo, which
+ * the Streamable HTTP transport hands to tools) or answers the refusal with
+ * both challenges. The proof's `htu` is checked against `req.originalUrl` on
+ * the verifier's public URL.
+ */
+export function requireGatehouseAuth(verifier: Verifier, options: McpAdapterOptions & { requiredScopes?: readonly string[]; cors?: CorsOptions } = {}) {
+  return async (req: ExpressLikeRequest, res: ExpressLikeResponse, next: (error?: unknown) => void): Promise<void> => {
+    try {
+      const auth = await verifier.verifyRequest(req);
+      if (options.requiredScopes?.length) requireScopes(auth, options.requiredScopes);
+      req.auth = toMcpAuthInfo(auth, verifier.resource, options);
+    } catch (error) {
+      const answer = errorAnswer(error, { resourceMetadataUrl: verifier.resourceMetadataUrl, dpopAlgorithms: verifier.dpopAlgorithms, requestOrigin: header(req, 'origin'), cors: options.cors });
+      for (const [name, value] of Object.entries(answer.headers)) res.set(name, value);
+      res.status(answer.status).json(answer.body);
+      return;
+    }
+    next();
   };
 }

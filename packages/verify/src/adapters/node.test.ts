@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeSigningKey, signAccessToken, startFakeGatehouse, type FakeGatehouse, type SigningKey } from '../testing/fake-gatehouse.ts';
+import { makeDpopKey, signDpopProof } from '../testing/dpop-client.ts';
 import { createVerifier } from '../verify.ts';
 import { authenticateNode, handleMetadataAndPreflight } from './node.ts';
 
@@ -48,7 +49,8 @@ describe('node:http adapter', () => {
   it('answers 401 itself, and lets a valid token through with CORS headers', async () => {
     const refused = await fetch(`${base}/mcp`, { method: 'POST' });
     expect(refused.status).toBe(401);
-    expect(refused.headers.get('www-authenticate')).toBe(`Bearer resource_metadata="${base}/.well-known/oauth-protected-resource/mcp"`);
+    const rmu = `${base}/.well-known/oauth-protected-resource/mcp`;
+    expect(refused.headers.get('www-authenticate')).toBe(`Bearer resource_metadata="${rmu}", DPoP resource_metadata="${rmu}", algs="ES256 ES384 PS256 RS256 Ed25519 EdDSA"`);
     const jwt = await signAccessToken(key, { issuer: gh.issuer, audience: resource });
     const ok = await fetch(`${base}/mcp`, { method: 'POST', headers: { Authorization: `Bearer ${jwt}` } });
     expect(ok.status).toBe(200);
@@ -61,5 +63,19 @@ describe('node:http adapter', () => {
     const res = await fetch(`${base}/mcp`, { method: 'POST', headers: { Authorization: `Bearer ${jwt}` } });
     expect(res.status).toBe(403);
     expect(res.headers.get('www-authenticate')).toContain('error="insufficient_scope"');
+  });
+
+  it('passes the method, the path and the DPoP header on: a DPoP-bound token with its proof gets through, a replayed proof does not', async () => {
+    const client = await makeDpopKey();
+    const jwt = await signAccessToken(key, { issuer: gh.issuer, audience: resource, claims: { cnf: { jkt: client.jkt } } });
+    const proof = await signDpopProof(client, { method: 'POST', url: resource, token: jwt });
+    const ok = await fetch(`${base}/mcp`, { method: 'POST', headers: { Authorization: `DPoP ${jwt}`, DPoP: proof } });
+    expect(ok.status).toBe(200);
+    const replayed = await fetch(`${base}/mcp`, { method: 'POST', headers: { Authorization: `DPoP ${jwt}`, DPoP: proof } });
+    expect(replayed.status).toBe(401);
+    expect(replayed.headers.get('www-authenticate')).toContain('DPoP resource_metadata=');
+    expect(replayed.headers.get('www-authenticate')).toContain('error="invalid_dpop_proof", error_description="the DPoP proof was already used"');
+    const asBearer = await fetch(`${base}/mcp`, { method: 'POST', headers: { Authorization: `Bearer ${jwt}` } });
+    expect(asBearer.status).toBe(401);
   });
 });

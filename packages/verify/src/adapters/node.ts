@@ -46,7 +46,7 @@ export async function authenticateNode(
     for (const [name, value] of Object.entries(corsHeaders(origin, options.cors))) res.setHeader(name, value);
     return auth;
   } catch (error) {
-    sendError(res, error, { resourceMetadataUrl: verifier.resourceMetadataUrl, requestOrigin: origin, cors: options.cors });
+    sendError(res, error, { resourceMetadataUrl: verifier.resourceMetadataUrl, dpopAlgorithms: verifier.dpopAlgorithms, requestOrigin: origin, cors: options.cors });
     return null;
   }
 }
