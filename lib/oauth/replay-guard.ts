@@ -2,6 +2,7 @@
 // assertion's `jti`, RFC 7523 §3): each may be used once until it expires.
 // The server backs this with Redis when configured, so every instance shares
 // one memory of what was seen; else each process remembers its own.
+import { createMemoryReplayCache } from '../../packages/verify/src/replay-cache.ts';
 
 export interface ReplayGuard {
   /**
@@ -11,21 +12,7 @@ export interface ReplayGuard {
   firstUse(key: string, expiresAt: Date): Promise<boolean>;
 }
 
-/** In process, bounded: expired entries are dropped as new ones arrive. */
+/** In process, bounded (the resource-server library's memory, packages/verify/src/replay-cache.ts). */
 export function createMemoryReplayGuard(now: () => Date = () => new Date(), maxEntries = 100_000): ReplayGuard {
-  const seen = new Map<string, number>();
-  return {
-    async firstUse(key, expiresAt) {
-      const t = now().getTime();
-      const until = seen.get(key);
-      if (until !== undefined && until > t) return false;
-      if (seen.size >= maxEntries) {
-        for (const [k, exp] of seen) if (exp <= t) seen.delete(k);
-        // Still full of live entries: refusing is the safe answer, never forgetting one.
-        if (seen.size >= maxEntries) return false;
-      }
-      seen.set(key, expiresAt.getTime());
-      return true;
-    },
-  };
+  return createMemoryReplayCache({ maxEntries, now: () => now().getTime() });
 }
