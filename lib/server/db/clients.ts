@@ -35,6 +35,8 @@ export function toClient(row: Row): OAuthClient {
     canIntrospect: row.canIntrospect,
     disabled: row.disabled,
     approvedAt: row.approvedAt,
+    jwks: row.jwks === null ? null : (parseObject(row.jwks, 'Client.jwks') as OAuthClient['jwks']),
+    jwksUri: row.jwksUri,
     createdAt: row.createdAt,
   };
 }
@@ -49,6 +51,7 @@ export async function insertClient(db: Db, input: NewClient, audit?: AuditInput)
       grantTypes: JSON.stringify(input.grantTypes),
       responseTypes: JSON.stringify(input.responseTypes),
       metadata: JSON.stringify(input.metadata),
+      jwks: input.jwks ? JSON.stringify(input.jwks) : null,
     },
   });
   if (!audit) return toClient(await create);
