@@ -200,6 +200,9 @@ export type ClientDetails = {
   source: ClientSource;
   confidential: boolean;
   tokenEndpointAuthMethod: TokenEndpointAuthMethod;
+  /** private_key_jwt: the pasted public keys, or where the client publishes them. */
+  jwks: OAuthClient['jwks'];
+  jwksUri: string | null;
   redirectUris: string[];
   grantTypes: string[];
   scope: string;
@@ -239,6 +242,8 @@ export async function getClientDetails(db: Db, id: string): Promise<ClientDetail
     source: client.source,
     confidential: client.tokenEndpointAuthMethod !== 'none',
     tokenEndpointAuthMethod: client.tokenEndpointAuthMethod,
+    jwks: client.jwks,
+    jwksUri: client.jwksUri,
     redirectUris: client.redirectUris,
     grantTypes: client.grantTypes,
     scope: client.scope,
@@ -297,7 +302,8 @@ export async function updateClientSettings(db: Db, id: string, change: ClientSet
 export async function replaceClientSecretHash(db: Db, id: string, secretHash: string, actor: AuditActor, at = new Date()): Promise<boolean> {
   return db.prisma.$transaction(async (tx) => {
     const row = await tx.client.findUnique({ where: { id }, select: { clientId: true, tokenEndpointAuthMethod: true } });
-    if (!row || row.tokenEndpointAuthMethod === 'none') return false;
+    // Public and key-based (private_key_jwt) clients have no secret: none is ever made for them.
+    if (!row || !row.tokenEndpointAuthMethod.startsWith('client_secret_')) return false;
     await tx.client.update({ where: { id }, data: { secretHash, secretRotatedAt: at } });
     await tx.auditEvent.create({ data: auditEventData({ actor, action: 'client.secret_rotated', target: { type: 'client', id: row.clientId } }, at) });
     return true;
