@@ -8,11 +8,10 @@ import { z } from 'zod';
 import { hashToken, randomToken } from '../../crypto.ts';
 import type { Db } from '../db/client.ts';
 import type { AuditActor } from '../db/audit.ts';
-import { parseClientJwks } from '../../oauth/client-jwks.ts';
-import { clientMetadataDocumentIdProblem } from '../../oauth/client-metadata-document.ts';
 import type { OAuthClient } from '../../oauth/ports.ts';
 import { insertClient } from '../db/clients.ts';
 import { listScopeNames } from '../db/scope-names.ts';
+import { ONE_KEY_SOURCE, ZJwksText, ZJwksUri } from './client-keys.ts';
 import { checkClientSettings, defaultGrants, normalizeScope, ZClientName, ZGrantTypes, ZRedirectUris } from './client-settings.ts';
 
 export const CLIENT_ID_PREFIX = 'ghc_';
@@ -35,36 +34,10 @@ export function createClientSchema(knownScopes: ReadonlySet<string> | null = nul
     })
     .transform((input) => ({ ...input, confidential: input.confidential || input.jwks !== undefined || input.jwksUri !== undefined }))
     .superRefine((input, ctx) => {
-      if (input.jwks && input.jwksUri) ctx.addIssue({ code: 'custom', path: ['jwksUri'], message: 'give a JWK Set or a jwks_uri, not both' });
+      if (input.jwks && input.jwksUri) ctx.addIssue({ code: 'custom', path: ['jwksUri'], message: ONE_KEY_SOURCE });
       checkClientSettings(input, ctx, knownScopes);
     });
 }
-
-/** A pasted JWK Set: public signing keys only (lib/oauth/client-jwks.ts). */
-export const ZJwksText = z
-  .string()
-  .trim()
-  .max(64 * 1024, 'a JWK Set of at most 64 KiB')
-  .transform((text, ctx) => {
-    const parsed = parseClientJwks(text);
-    if ('problem' in parsed) {
-      ctx.addIssue({ code: 'custom', message: `the JWK Set ${parsed.problem}` });
-      return z.NEVER;
-    }
-    return parsed.jwks;
-  });
-
-/**
- * Fetched like a metadata document (lib/oauth/client-metadata-document.ts):
- * https with a path; http://localhost only works with the loopback allowance.
- */
-export const ZJwksUri = z
-  .string()
-  .trim()
-  .superRefine((uri, ctx) => {
-    const problem = clientMetadataDocumentIdProblem(uri, { allowHttpLoopback: true });
-    if (problem) ctx.addIssue({ code: 'custom', message: `the jwks_uri ${problem}` });
-  });
 
 export const ZCreateClientSchema = createClientSchema();
 

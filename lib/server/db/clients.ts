@@ -298,6 +298,18 @@ export async function updateClientSettings(db: Db, id: string, change: ClientSet
   });
 }
 
+/** Replaces a key-based client's public keys (a JWK Set or a jwks_uri, the other cleared); false when it is gone or not key-based. */
+export async function replaceClientKeys(db: Db, id: string, keys: { jwks: OAuthClient['jwks']; jwksUri: string | null }, actor: AuditActor): Promise<boolean> {
+  return db.prisma.$transaction(async (tx) => {
+    const row = await tx.client.findUnique({ where: { id }, select: { clientId: true, tokenEndpointAuthMethod: true } });
+    if (!row || row.tokenEndpointAuthMethod !== 'private_key_jwt') return false;
+    await tx.client.update({ where: { id }, data: { jwks: keys.jwks ? JSON.stringify(keys.jwks) : null, jwksUri: keys.jwksUri } });
+    const kids = keys.jwks?.keys.map((k) => k.kid ?? null);
+    await tx.auditEvent.create({ data: auditEventData({ actor, action: 'client.keys_replaced', target: { type: 'client', id: row.clientId }, details: keys.jwksUri ? { jwksUri: keys.jwksUri } : { kids } }) });
+    return true;
+  });
+}
+
 /** Replaces a confidential client's secret hash: the old secret stops working with this commit. */
 export async function replaceClientSecretHash(db: Db, id: string, secretHash: string, actor: AuditActor, at = new Date()): Promise<boolean> {
   return db.prisma.$transaction(async (tx) => {
