@@ -136,15 +136,17 @@ describe('a client assertion', () => {
 describe('keys behind a jwks_uri', () => {
   let server: http.Server;
   let served: JWK[];
+  let status: number;
   let fetches: number;
   let uri: string;
 
   beforeEach(async () => {
     served = [es.jwk];
+    status = 200;
     fetches = 0;
     server = http.createServer((_req, res) => {
       fetches++;
-      res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'max-age=600' });
+      res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'max-age=600' });
       res.end(JSON.stringify({ keys: served }));
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -172,6 +174,17 @@ describe('keys behind a jwks_uri', () => {
     expect(fetches).toBe(2);
     // The retired key is gone with the re-fetch.
     await refused(present(await sign(es)));
+  });
+
+  it('a failing jwks_uri is asked again at most once a minute, however many assertions arrive', async () => {
+    status = 503;
+    for (let i = 0; i < 5; i++) await refused(present(await sign(es)));
+    expect(lastReason()).toBe('keys_unavailable');
+    expect(fetches).toBe(1);
+    status = 200;
+    ctx.setNow(new Date(ctx.now().getTime() + 61_000));
+    expect((await present(await sign(es))).id).toBe(client.id);
+    expect(fetches).toBe(2);
   });
 
   it('refuses when the jwks_uri does not serve a JWK Set', async () => {
