@@ -1,7 +1,10 @@
 // Client authentication at the token, revocation and introspection endpoints
 // (RFC 6749 §2.3.1, RFC 7591 §2 token_endpoint_auth_method): client_secret_basic,
-// client_secret_post, or none for public clients. Exactly one method per request.
+// client_secret_post, private_key_jwt (RFC 7523 §2.2, lib/oauth/client-assertion.ts),
+// or none for public clients. Exactly one method per request, and only the
+// method the client is registered with.
 import { hashToken, safeEqual } from '../crypto.ts';
+import { assertionSubject, checkClientAssertion, JWT_BEARER_ASSERTION_TYPE } from './client-assertion.ts';
 import type { OAuthContext } from './context.ts';
 import { invalidClient, invalidRequest } from './errors.ts';
 import type { OAuthClient } from './ports.ts';
@@ -15,6 +18,7 @@ export type ClientCredentialsInput = {
 
 type Presented =
   | { method: 'client_secret_basic' | 'client_secret_post'; clientId: string; secret: string }
+  | { method: 'private_key_jwt'; clientId: string; assertion: string }
   | { method: 'none'; clientId: string };
 
 /** RFC 6749 §2.3.1: id and secret are form-urlencoded before base64. */
@@ -38,7 +42,20 @@ export function readPresentedCredentials(input: ClientCredentialsInput): Present
   const basic = header && /^basic /i.test(header) ? parseBasic(header) : null;
   const bodyId = input.body.client_id;
   const bodySecret = input.body.client_secret;
-  if (basic && bodySecret !== undefined) throw invalidRequest('use one client authentication method, not several');
+  const { client_assertion: assertion, client_assertion_type: assertionType } = input.body;
+  const several = [basic !== null, bodySecret !== undefined, assertion !== undefined || assertionType !== undefined].filter(Boolean).length > 1;
+  if (several) throw invalidRequest('use one client authentication method, not several');
+  if (assertion !== undefined || assertionType !== undefined) {
+    // RFC 7521 §4.2: both parameters, and the one assertion type Gatehouse accepts (RFC 7523 §2.2).
+    if (assertionType !== JWT_BEARER_ASSERTION_TYPE) throw invalidRequest(`client_assertion_type must be ${JWT_BEARER_ASSERTION_TYPE}`);
+    if (!assertion) throw invalidRequest('client_assertion is required with client_assertion_type');
+    const subject = assertionSubject(assertion);
+    // client_id is optional beside an assertion (RFC 7521 §4.2); when sent it must name the same client.
+    if (bodyId !== undefined && subject !== null && bodyId !== subject) throw invalidRequest('client_id does not match the client assertion');
+    const clientId = bodyId ?? subject;
+    if (clientId === null) throw invalidRequest('client_assertion is not a JWT naming its client in sub');
+    return { method: 'private_key_jwt', clientId, assertion };
+  }
   if (basic) {
     if (bodyId !== undefined && bodyId !== basic.clientId) throw invalidRequest('client_id does not match the authenticated client');
     return { method: 'client_secret_basic', ...basic };
@@ -76,6 +93,15 @@ export async function authenticateClient(ctx: OAuthContext, input: ClientCredent
     return client;
   }
   if (presented.method === 'none') throw await fail('missing_secret', 'client authentication is required');
+  // A key-based client never authenticates with a secret, nor a secret-based one with an assertion.
+  if ((client.tokenEndpointAuthMethod === 'private_key_jwt') !== (presented.method === 'private_key_jwt')) {
+    throw await fail('wrong_method', `this client authenticates with ${client.tokenEndpointAuthMethod === 'private_key_jwt' ? 'a signed client assertion (private_key_jwt)' : 'its client secret'}`);
+  }
+  if (presented.method === 'private_key_jwt') {
+    const refusal = await checkClientAssertion(ctx, client, presented.assertion);
+    if (refusal) throw await fail(refusal, 'client authentication failed');
+    return client;
+  }
   if (!client.secretHash || !safeEqual(hashToken(presented.secret), client.secretHash)) {
     throw await fail('bad_secret', 'client authentication failed');
   }

@@ -328,6 +328,8 @@ export function documentToClient(clientId: string, document: unknown, fetchedAt:
     canIntrospect: false,
     disabled: false,
     approvedAt: null,
+    jwks: null,
+    jwksUri: null,
     createdAt: fetchedAt,
   };
 }
@@ -414,7 +416,7 @@ export async function resolveMetadataDocumentClient(store: ResolveStore, documen
 // ---------------------------------------------------------------------------
 // Fetching
 
-type Fetched = { body: Buffer; cacheControl: string | undefined };
+export type Fetched = { body: Buffer; cacheControl: string | undefined };
 
 /** max-age from Cache-Control, bounded; no-store/no-cache count as the minimum (a document is needed on every request). */
 export function cacheTtlMs(cacheControl: string | undefined, bounds: { minTtlMs: number; maxTtlMs: number; defaultTtlMs: number }): number {
@@ -436,25 +438,20 @@ async function systemLookup(hostname: string): Promise<ResolvedAddress[]> {
   return dnsLookup(hostname, { all: true, verbatim: true });
 }
 
-export function createClientMetadataResolver(opts: ClientMetadataResolverOptions): ClientMetadataResolver {
+/** The SSRF-safe fetch options shared by every fetch of a URL a client chose (this file's header says how). */
+export type PublicFetchOptions = Pick<ClientMetadataResolverOptions, 'allowHttpLoopback' | 'fetchTimeoutMs' | 'maxBytes' | 'lookup' | 'fetchLimit'>;
+
+export type PublicFetch = (url: string, what: string) => Promise<Fetched>;
+
+/**
+ * GETs a URL chosen by a client (a metadata document, a jwks_uri) as this
+ * file's header describes; `what` names it in the log. Failures are
+ * invalid_client with FETCH_FAILED_DESCRIPTION and the reason in `detail`.
+ */
+export function createPublicFetcher(opts: PublicFetchOptions): PublicFetch {
   const timeoutMs = opts.fetchTimeoutMs ?? DEFAULT_FETCH_TIMEOUT_MS;
   const maxBytes = opts.maxBytes ?? DEFAULT_MAX_DOCUMENT_BYTES;
-  const now = opts.now ?? Date.now;
   const lookup = opts.lookup ?? systemLookup;
-  const bounds = {
-    minTtlMs: opts.cache?.minTtlMs ?? MIN_CACHE_TTL_MS,
-    maxTtlMs: opts.cache?.maxTtlMs ?? MAX_CACHE_TTL_MS,
-    defaultTtlMs: opts.cache?.defaultTtlMs ?? DEFAULT_CACHE_TTL_MS,
-  };
-  const maxEntries = opts.cache?.maxEntries ?? DEFAULT_MAX_CACHE_ENTRIES;
-  const negativeTtlMs = opts.negativeCache?.ttlMs ?? DEFAULT_NEGATIVE_TTL_MS;
-  const maxFailures = opts.negativeCache?.maxEntries ?? DEFAULT_MAX_CACHE_ENTRIES;
-
-  const cache = new Map<string, { client: OAuthClient; expiresAt: number }>();
-  const failures = new Map<string, { error: OAuthError; failedAt: number }>();
-  /** One fetch per URL at a time, however many requests wait for it. */
-  const inflight = new Map<string, Promise<OAuthClient>>();
-
   const addressAllowed = (ip: string) => !isForbiddenAddress(ip) || (opts.allowHttpLoopback && isLoopbackAddress(ip));
 
   /** Spends one fetch of `key`'s budget; false when it is spent. */
@@ -463,10 +460,10 @@ export function createClientMetadataResolver(opts: ClientMetadataResolverOptions
     return (await opts.fetchLimit.limiter.hit(`cimd|${key}`, limit ?? Number.MAX_SAFE_INTEGER, FETCH_LIMIT_WINDOW_SECONDS)).allowed;
   }
 
-  function fetchDocument(clientId: string): Promise<Fetched> {
+  function fetchPublic(clientId: string, what: string): Promise<Fetched> {
     const url = new URL(clientId);
     const host = url.hostname.replace(/^\[|\]$/g, '');
-    const fail = (detail: string) => invalidClient(FETCH_FAILED_DESCRIPTION, { detail: `client metadata document ${clientId}: ${detail}` });
+    const fail = (detail: string) => invalidClient(FETCH_FAILED_DESCRIPTION, { detail: `${what} ${clientId}: ${detail}` });
     const perHost = opts.fetchLimit?.perHost ?? DEFAULT_FETCHES_PER_HOST;
     const perAddress = opts.fetchLimit?.perAddress ?? DEFAULT_FETCHES_PER_ADDRESS;
 
@@ -492,7 +489,7 @@ export function createClientMetadataResolver(opts: ClientMetadataResolverOptions
         });
 
       (async () => {
-        if (!(await spend(`host|${host.toLowerCase()}`, perHost))) throw new FetchLimitReached(`client metadata document ${clientId}: ${host} reached its limit of ${perHost} fetches a minute`);
+        if (!(await spend(`host|${host.toLowerCase()}`, perHost))) throw new FetchLimitReached(`${what} ${clientId}: ${host} reached its limit of ${perHost} fetches a minute`);
         let addresses: ResolvedAddress[];
         if (isIP(host)) addresses = [{ address: host, family: isIP(host) }];
         else {
@@ -507,7 +504,7 @@ export function createClientMetadataResolver(opts: ClientMetadataResolverOptions
         if (!addresses.every((a) => addressAllowed(a.address))) throw fail(`${host} resolves to a non-public address`);
         if (settled) return;
         const bucket = addressBucket(addresses[0]!.address);
-        if (!(await spend(`address|${bucket}`, perAddress))) throw new FetchLimitReached(`client metadata document ${clientId}: ${bucket} reached its limit of ${perAddress} fetches a minute`);
+        if (!(await spend(`address|${bucket}`, perAddress))) throw new FetchLimitReached(`${what} ${clientId}: ${bucket} reached its limit of ${perAddress} fetches a minute`);
         if (settled) return;
 
         const target = addresses[0]!;
@@ -524,7 +521,7 @@ export function createClientMetadataResolver(opts: ClientMetadataResolverOptions
           port: url.port || (secure ? 443 : 80),
           path: `${url.pathname}${url.search}`,
           method: 'GET',
-          headers: { accept: 'application/json', 'user-agent': 'Gatehouse (client metadata document fetch)' },
+          headers: { accept: 'application/json', 'user-agent': `Gatehouse (${what} fetch)` },
           agent: false,
           lookup: pinned,
           ...(secure && !isIP(host) ? { servername: host } : {}),
@@ -557,6 +554,27 @@ export function createClientMetadataResolver(opts: ClientMetadataResolverOptions
       })().catch((err: unknown) => finish(limiterError !== null ? (err as Error) : err instanceof OAuthError ? err : fail('could not be fetched')));
     });
   }
+  return fetchPublic;
+}
+
+export function createClientMetadataResolver(opts: ClientMetadataResolverOptions): ClientMetadataResolver {
+  const now = opts.now ?? Date.now;
+  const bounds = {
+    minTtlMs: opts.cache?.minTtlMs ?? MIN_CACHE_TTL_MS,
+    maxTtlMs: opts.cache?.maxTtlMs ?? MAX_CACHE_TTL_MS,
+    defaultTtlMs: opts.cache?.defaultTtlMs ?? DEFAULT_CACHE_TTL_MS,
+  };
+  const maxEntries = opts.cache?.maxEntries ?? DEFAULT_MAX_CACHE_ENTRIES;
+  const negativeTtlMs = opts.negativeCache?.ttlMs ?? DEFAULT_NEGATIVE_TTL_MS;
+  const maxFailures = opts.negativeCache?.maxEntries ?? DEFAULT_MAX_CACHE_ENTRIES;
+
+  const cache = new Map<string, { client: OAuthClient; expiresAt: number }>();
+  const failures = new Map<string, { error: OAuthError; failedAt: number }>();
+  /** One fetch per URL at a time, however many requests wait for it. */
+  const inflight = new Map<string, Promise<OAuthClient>>();
+
+  const fetchPublic = createPublicFetcher(opts);
+  const fetchDocument = (clientId: string) => fetchPublic(clientId, 'client metadata document');
 
   async function load(clientId: string): Promise<OAuthClient> {
     const fetched = await fetchDocument(clientId);

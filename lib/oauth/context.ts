@@ -1,6 +1,7 @@
 // Everything the protocol core needs for one request, injected by the server
 // (lib/server/oauth/provider.ts) or by unit tests with in-memory parts.
 import type { CryptoKey, JWK } from 'jose';
+import type { JwkSetSource } from './client-jwks.ts';
 import type { RegistrationPolicy } from './client-trust.ts';
 import type { OAuthClient, OAuthStore } from './ports.ts';
 import type { ReplayGuard } from './replay-guard.ts';
@@ -28,6 +29,8 @@ export type OAuthContext = {
   registrationPolicy: RegistrationPolicy;
   /** Single use of DPoP proof and client assertion `jti`s (lib/oauth/replay-guard.ts). */
   replay: ReplayGuard;
+  /** The public keys of private_key_jwt clients, pasted or behind a jwks_uri (lib/oauth/client-jwks.ts). */
+  clientKeys: JwkSetSource;
   now: () => Date;
   ttl: { accessToken: number; refreshToken: number; code: number; refreshReuseGrace: number };
   /** Seals the token response kept for a refresh retry within the grace window. */

@@ -25,11 +25,17 @@ describe('authorizationServerMetadata', () => {
       response_types_supported: ['code'],
       grant_types_supported: ['authorization_code', 'refresh_token', 'client_credentials'],
       code_challenge_methods_supported: ['S256'],
-      token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
-      introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+      token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
+      revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
+      introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'private_key_jwt'],
       authorization_response_iss_parameter_supported: true,
       client_id_metadata_document_supported: true,
     });
+    // private_key_jwt assertions: asymmetric algorithms only (RFC 8414 §2).
+    for (const field of ['token_endpoint_auth_signing_alg_values_supported', 'revocation_endpoint_auth_signing_alg_values_supported', 'introspection_endpoint_auth_signing_alg_values_supported']) {
+      expect(metadata[field]).toEqual(expect.arrayContaining(['RS256', 'PS256', 'ES256', 'EdDSA']));
+      expect((metadata[field] as string[]).some((alg) => alg.startsWith('HS') || alg === 'none')).toBe(false);
+    }
     expect(metadata.code_challenge_methods_supported).not.toContain('plain');
     expect(metadata.grant_types_supported).not.toContain('implicit');
     expect(metadata.grant_types_supported).not.toContain('password');

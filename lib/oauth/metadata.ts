@@ -1,6 +1,7 @@
 // Discovery documents: RFC 8414 authorization server metadata (also served as
 // OpenID discovery) and RFC 9728 protected resource metadata for Gatehouse's
 // own API. `issuer` is the configured string byte for byte (RFC 8414 §3.3).
+import { ASSERTION_SIGNING_ALGS } from './client-jwks.ts';
 
 export type AuthorizationServerMetadata = Record<string, unknown> & { issuer: string };
 
@@ -13,7 +14,8 @@ export const ENDPOINTS = {
   jwks: '/.well-known/jwks.json',
 } as const;
 
-const CLIENT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'none'];
+const CLIENT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'];
+const CONFIDENTIAL_AUTH_METHODS = CLIENT_AUTH_METHODS.filter((m) => m !== 'none');
 
 /**
  * What is on: `registration_endpoint` only while dynamic registration is
@@ -39,8 +41,12 @@ export function authorizationServerMetadata(issuer: string, scopes: string[], fe
     response_modes_supported: ['query'],
     grant_types_supported: ['authorization_code', 'refresh_token', 'client_credentials'],
     token_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS,
+    // private_key_jwt assertions (RFC 8414 §2, RFC 7523 §2.2).
+    token_endpoint_auth_signing_alg_values_supported: [...ASSERTION_SIGNING_ALGS],
     revocation_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS,
-    introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+    revocation_endpoint_auth_signing_alg_values_supported: [...ASSERTION_SIGNING_ALGS],
+    introspection_endpoint_auth_methods_supported: CONFIDENTIAL_AUTH_METHODS,
+    introspection_endpoint_auth_signing_alg_values_supported: [...ASSERTION_SIGNING_ALGS],
     code_challenge_methods_supported: ['S256'],
     authorization_response_iss_parameter_supported: true,
     client_id_metadata_document_supported: features.clientIdMetadataDocuments,

@@ -4,7 +4,10 @@
 // of concurrent requests or instances, exactly one caller wins.
 
 export type ClientSource = 'admin' | 'dynamic' | 'metadata_document';
-export type TokenEndpointAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none';
+export type TokenEndpointAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt' | 'none';
+
+/** A JWK Set (RFC 7517 §5) of a client's public keys. */
+export type ClientJwks = { keys: Array<Record<string, unknown>> };
 
 export type OAuthClient = {
   /** Internal row id; grants and tokens reference it. */
@@ -28,11 +31,14 @@ export type OAuthClient = {
   disabled: boolean;
   /** When an admin approved this self-registered client; null = never (see lib/oauth/client-trust.ts). */
   approvedAt: Date | null;
+  /** private_key_jwt (RFC 7523 §2.2): the client's public keys, pasted by an admin, or where it publishes them. */
+  jwks: ClientJwks | null;
+  jwksUri: string | null;
   createdAt: Date;
 };
 
 /** What inserting a client takes: the store sets createdAt, and a new client is enabled and not approved. */
-export type NewClientRecord = Omit<OAuthClient, 'createdAt' | 'disabled' | 'approvedAt'>;
+export type NewClientRecord = Omit<OAuthClient, 'createdAt' | 'disabled' | 'approvedAt' | 'jwks' | 'jwksUri'> & Partial<Pick<OAuthClient, 'jwks' | 'jwksUri'>>;
 
 export type Grant = {
   id: string;

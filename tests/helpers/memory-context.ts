@@ -8,6 +8,8 @@ import type { OAuthContext } from '../../lib/oauth/context.ts';
 import type { NewClientRecord } from '../../lib/oauth/ports.ts';
 import { MemoryOAuthStore } from '../../lib/oauth/testing/memory-store.ts';
 import { createMemoryReplayGuard } from '../../lib/oauth/replay-guard.ts';
+import { createJwkSetSource } from '../../lib/oauth/client-jwks.ts';
+import { createPublicFetcher } from '../../lib/oauth/client-metadata-document.ts';
 
 export const TEST_ISSUER = 'https://gate.example.com';
 export const TEST_NOW = new Date('2026-03-01T12:00:00.000Z');
@@ -28,6 +30,8 @@ export async function createMemoryContext(overrides: Partial<Pick<OAuthContext, 
     clients: { resolve: (clientId) => store.findClient(clientId) },
     registrationPolicy: overrides.registrationPolicy ?? 'open',
     replay: createMemoryReplayGuard(() => now),
+    // jwks_uri from loopback servers only, as tests serve them (the loopback allowance).
+    clientKeys: createJwkSetSource({ fetch: createPublicFetcher({ allowHttpLoopback: true }), now: () => now.getTime() }),
     now: () => now,
     ttl: overrides.ttl ?? { accessToken: 900, refreshToken: 30 * 86400, code: 60, refreshReuseGrace: 30 },
     seal: (plaintext) => seal(plaintext, key),

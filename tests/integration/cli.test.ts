@@ -4,9 +4,12 @@
 // administrator and an OAuth client, and how it fails.
 import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { exportJWK, generateKeyPair } from 'jose';
 import { describe, it, type TestContext } from 'vitest';
 import { hashToken } from '../../lib/crypto.ts';
 import { openDb, type Db } from '../../lib/server/db/client.ts';
@@ -270,6 +273,38 @@ describe.concurrent.each(providers)('gatehouse CLI on %s', (provider: Provider) 
       expect(failed.stdout).not.toContain('gh_cs_');
     }
     expect(await db().prisma.client.count()).toBe(3);
+  });
+
+  it('client create --jwks-file / --jwks-uri makes a key-based client (private_key_jwt) and never prints a secret', { timeout: TIMEOUT }, async (ctx) => {
+    const { expect } = ctx;
+    const { env, db } = await setup(ctx, { migrated: true });
+    const { publicKey, privateKey } = await generateKeyPair('ES256', { extractable: true });
+    const dir = mkdtempSync(path.join(tmpdir(), 'gatehouse-jwks-'));
+    const file = path.join(dir, 'keys.json');
+    writeFileSync(file, JSON.stringify({ keys: [{ ...(await exportJWK(publicKey)), kid: 'k1', alg: 'ES256' }] }));
+
+    const made = await runCli(['client', 'create', '--name', 'CI', '--jwks-file', file, '--json'], env());
+    expect(made.code, made.stderr).toBe(0);
+    const created = JSON.parse(made.stdout) as Record<string, unknown>;
+    expect(created).toMatchObject({ name: 'CI', token_endpoint_auth_method: 'private_key_jwt', grant_types: ['client_credentials'] });
+    expect(created).not.toHaveProperty('client_secret');
+    const row = await db().prisma.client.findUniqueOrThrow({ where: { clientId: created.client_id as string } });
+    expect(row.secretHash).toBeNull();
+    expect(JSON.parse(row.jwks!)).toMatchObject({ keys: [{ kid: 'k1', kty: 'EC' }] });
+
+    const byUri = await runCli(['client', 'create', '--name', 'Agent', '--jwks-uri', 'https://agent.example/jwks.json'], env());
+    expect(byUri.code, byUri.stderr).toBe(0);
+    expect(byUri.stdout).toMatch(/private_key_jwt \(keys at https:\/\/agent\.example\/jwks\.json; no secret\)/);
+    expect(byUri.stdout).not.toContain('gh_cs_');
+
+    writeFileSync(file, JSON.stringify({ keys: [await exportJWK(privateKey)] }));
+    const leaked = await runCli(['client', 'create', '--name', 'X', '--jwks-file', file], env());
+    expect(leaked.code).toBe(2);
+    expect(leaked.stderr).toMatch(/must be a public key: remove the private member d/);
+    const unreadable = await runCli(['client', 'create', '--name', 'X', '--jwks-file', path.join(dir, 'missing.json')], env());
+    expect(unreadable.code).toBe(2);
+    expect(unreadable.stderr).toMatch(/cannot read --jwks-file/);
+    expect(await db().prisma.client.count()).toBe(2);
   });
 
   it('clients prune deletes unused dynamic clients without a live grant; --dry-run only counts', { timeout: TIMEOUT }, async (ctx) => {

@@ -141,6 +141,8 @@ describe.each(providers)('the OAuth store on %s', (provider) => {
       source: 'dynamic',
       registrationAccessTokenHash: 'rat-hash',
       canIntrospect: true,
+      jwks: { keys: [{ kty: 'EC', crv: 'P-256', x: 'x', y: 'y', kid: 'k1' }] },
+      jwksUri: null,
     });
 
     it('inserts a client with the ids the caller gave, and finds it by its public id only', async () => {
@@ -168,6 +170,8 @@ describe.each(providers)('the OAuth store on %s', (provider) => {
         secretHash: null,
         disabled: true,
         approvedAt: new Date('2026-12-04T10:00:00.000Z'),
+        jwks: null,
+        jwksUri: 'https://app.example/jwks.json',
       });
       expect(updated).toMatchObject({
         ...data,
@@ -177,6 +181,8 @@ describe.each(providers)('the OAuth store on %s', (provider) => {
         secretHash: null,
         disabled: true,
         approvedAt: new Date('2026-12-04T10:00:00.000Z'),
+        jwks: null,
+        jwksUri: 'https://app.example/jwks.json',
       });
       expect(await store.findClient(data.clientId)).toEqual(updated);
       await expect(store.updateClient('missing', { name: 'x' })).rejects.toMatchObject({ code: 'P2025' });

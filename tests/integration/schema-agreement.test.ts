@@ -213,7 +213,7 @@ function graph(s: string): Case[] {
     tokenEndpointAuthMethod: 'client_secret_basic', scope: 'mcp:tools', logoUri: 'https://app.example/logo.png', clientUri: 'https://app.example',
     applicationType: 'native', metadata: '{"client_name":"Claude"}', source: 'dynamic', registrationAccessTokenHash: 'rat-hash',
     canIntrospect: true, disabled: true, createdBy: user.id, lastUsedAt: t(), secretRotatedAt: t(), createdAt: t(), updatedAt: t(),
-    approvedAt: t(), approvedBy: user.id,
+    approvedAt: t(), approvedBy: user.id, jwks: '{"keys":[]}', jwksUri: 'https://app.example/jwks.json',
   };
   const grant = { id: `grant-${s}`, userId: user.id, clientId: client.id, scope: 'mcp:tools', resource: 'https://mcp.example/', workspaceKeys: '["alpha"]', createdAt: t(), lastUsedAt: t(), revokedAt: t() };
   const team = { id: `team-${s}`, name: `Team ${s}`, ownerId: user.id, active: false, activeJti: `team-jti-${s}`, tokenHash: `team-hash-${s}`, tokenPrefix: 'ght_abcd', tokenIssuedAt: t(), tokenLastUsedAt: t(), tools: '["search"]', createdAt: t(), updatedAt: t() };

@@ -6,6 +6,7 @@ import { redirect } from 'next/navigation';
 import { z, ZodError } from 'zod';
 import { requireAdmin } from '@/lib/server/auth/current-user';
 import { fieldErrorsOf } from '@/lib/server/clients/client-settings';
+import { replaceKeys } from '@/lib/server/clients/client-keys';
 import { createClient } from '@/lib/server/clients/create-client';
 import { pruneUnusedDynamicClients } from '@/lib/server/clients/prune-dynamic-clients';
 import { rotateClientSecret } from '@/lib/server/clients/rotate-client-secret';
@@ -32,11 +33,11 @@ export async function fetchClientsPageAction(raw: Record<string, string>): Promi
 // ---------------------------------------------------------------------------
 // Create
 
-export type TCreateClientValues = { name: string; type: string; redirectUris: string; grantTypes: string[]; scopes: string[]; canIntrospect: boolean };
+export type TCreateClientValues = { name: string; type: string; redirectUris: string; grantTypes: string[]; scopes: string[]; canIntrospect: boolean; jwks: string; jwksUri: string };
 export type TCreateClientState = TClientActionResult & {
   values?: TCreateClientValues;
   /** Shown once: the secret is in this answer and nowhere else. */
-  created?: { id: string; clientId: string; name: string; clientSecret: string | null };
+  created?: { id: string; clientId: string; name: string; clientSecret: string | null; keyBased: boolean };
 };
 
 const lines = (text: string) => text.split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
@@ -53,9 +54,12 @@ function settingsFromForm(form: FormData) {
 
 export async function createClientAction(_previous: TCreateClientState | null, form: FormData): Promise<TCreateClientState> {
   const admin = await requireAdmin();
-  const values: TCreateClientValues = { ...settingsFromForm(form), type: String(form.get('type') ?? '') };
-  const type = z.enum(['public', 'confidential']).safeParse(values.type);
-  if (!type.success) return { ok: false, message: 'Check the fields below.', fieldErrors: { type: 'Choose public or confidential' }, values };
+  const values: TCreateClientValues = { ...settingsFromForm(form), type: String(form.get('type') ?? ''), jwks: String(form.get('jwks') ?? ''), jwksUri: String(form.get('jwksUri') ?? '') };
+  const type = z.enum(['public', 'confidential', 'key']).safeParse(values.type);
+  if (!type.success) return { ok: false, message: 'Check the fields below.', fieldErrors: { type: 'Choose public, confidential or key-based' }, values };
+  // Keys belong to a key-based client only; a key-based client needs them.
+  const keys = type.data === 'key' ? { jwks: values.jwks.trim() || undefined, jwksUri: values.jwksUri.trim() || undefined } : {};
+  if (type.data === 'key' && !keys.jwks && !keys.jwksUri) return { ok: false, message: 'Check the fields below.', fieldErrors: { jwks: 'paste a JWK Set of public keys, or give a jwks_uri' }, values };
   try {
     const { client, clientSecret } = await createClient(
       getAppContext().db,
@@ -66,11 +70,13 @@ export async function createClientAction(_previous: TCreateClientState | null, f
         grantTypes: values.grantTypes as never,
         scope: values.scopes.join(' '),
         canIntrospect: values.canIntrospect,
+        ...keys,
       },
       actorOf(admin),
     );
     revalidatePath('/admin/clients');
-    return { ok: true, message: `Client ${client.name} created.`, created: { id: client.id, clientId: client.clientId, name: client.name, clientSecret } };
+    const keyBased = client.tokenEndpointAuthMethod === 'private_key_jwt';
+    return { ok: true, message: `Client ${client.name} created.`, created: { id: client.id, clientId: client.clientId, name: client.name, clientSecret, keyBased } };
   } catch (error) {
     if (!(error instanceof ZodError)) throw error;
     const { confidential, ...fieldErrors } = fieldErrorsOf(error);
@@ -95,6 +101,16 @@ export async function updateClientAction(_previous: TClientActionResult | null, 
   if (!result.ok) return result;
   revalidatePath(`/admin/clients/${id.data}`);
   return { ok: true, message: 'Saved.' };
+}
+
+export async function replaceClientKeysAction(_previous: TClientActionResult | null, form: FormData): Promise<TClientActionResult> {
+  const admin = await requireAdmin();
+  const id = ZId.safeParse(form.get('id'));
+  if (!id.success) return NOT_FOUND;
+  const result = await replaceKeys(getAppContext().db, id.data, { jwks: String(form.get('jwks') ?? ''), jwksUri: String(form.get('jwksUri') ?? '') }, actorOf(admin));
+  if (!result.ok) return result;
+  revalidatePath(`/admin/clients/${id.data}`);
+  return { ok: true, message: 'Keys replaced; assertions signed by other keys no longer work.' };
 }
 
 export type TRotateSecretState = TClientActionResult & { clientSecret?: string };

@@ -11,7 +11,7 @@ import { TableHead } from '@/components/ui/table';
 import type { BlockedClientDocument, ClientListRow } from '@/lib/server/db/clients';
 import { createClientAction, fetchClientsPageAction, pruneClientsAction, unblockClientDocumentAction, type TClientActionResult, type TCreateClientState, type TPruneState } from './actions';
 import { formatWhen, SOURCE_LABEL } from './format';
-import { FieldError, SettingsFields, ShownOnce } from './settings-fields';
+import { ClientKeyFields, FieldError, SettingsFields, ShownOnce } from './settings-fields';
 
 const selectClass = 'rounded-md border border-slate-300 bg-white px-2 py-1.5 text-sm';
 const badge = 'rounded px-2 py-0.5 text-xs font-medium';
@@ -97,7 +97,7 @@ export function ClientsList({ initialParams, initialPage, approvalRequired }: { 
   );
 }
 
-const EMPTY_VALUES = { name: '', type: 'public', redirectUris: '', grantTypes: [] as string[], scopes: [] as string[], canIntrospect: false };
+const EMPTY_VALUES = { name: '', type: 'public', redirectUris: '', grantTypes: [] as string[], scopes: [] as string[], canIntrospect: false, jwks: '', jwksUri: '' };
 
 export function CreateClientForm({ scopes }: { scopes: string[] }) {
   const [state, action, pending] = useActionState<TCreateClientState | null, FormData>(createClientAction, null);
@@ -122,6 +122,8 @@ export function CreateClientForm({ scopes }: { scopes: string[] }) {
           </p>
           {created.clientSecret ? (
             <ShownOnce label="Client secret" value={created.clientSecret} testId="new-client-secret" copied={copied === 'secret'} onCopy={() => copy('secret', created.clientSecret!)} />
+          ) : created.keyBased ? (
+            <p className="mt-1 text-xs text-slate-600">A key-based client has no secret: it signs a JWT assertion with its private key (private_key_jwt).</p>
           ) : (
             <p className="mt-1 text-xs text-slate-600">A public client has no secret; it proves itself with PKCE.</p>
           )}
@@ -142,10 +144,15 @@ export function CreateClientForm({ scopes }: { scopes: string[] }) {
                 <input id="new-type-confidential" type="radio" name="type" value="confidential" defaultChecked={values.type === 'confidential'} className="h-4 w-4" />
                 <label htmlFor="new-type-confidential">Confidential <span className="text-slate-500">(has a secret: servers)</span></label>
               </span>
+              <span className="flex items-center gap-2">
+                <input id="new-type-key" type="radio" name="type" value="key" defaultChecked={values.type === 'key'} className="h-4 w-4" />
+                <label htmlFor="new-type-key">Key-based (private_key_jwt) <span className="text-slate-500">(no secret: agents, CI jobs)</span></label>
+              </span>
             </div>
             <FieldError id="new-type-error" message={errors.type} />
           </fieldset>
         </SettingsFields>
+        <ClientKeyFields prefix="new" values={values} errors={errors} note="for a key-based client only" />
         <div className="sm:col-span-2">
           <button type="submit" disabled={pending} className="rounded-md bg-indigo-600 px-4 py-2 text-sm font-medium text-white hover:bg-indigo-700 disabled:opacity-60">
             {pending ? 'Creating…' : 'Create client'}

@@ -70,6 +70,28 @@ export function SettingsFields({ prefix, values, errors, scopes, children }: { p
   );
 }
 
+/** A key-based client's public keys: a pasted JWK Set, or the jwks_uri it publishes one at. */
+export function ClientKeyFields({ prefix, values, errors, note }: { prefix: string; values: { jwks: string; jwksUri: string }; errors: Record<string, string>; note?: string }) {
+  const describedBy = (field: string, help: string) => [help, errors[field] ? `${prefix}-${field}-error` : null].filter(Boolean).join(' ');
+  return (
+    <fieldset className="grid gap-3 sm:col-span-2">
+      <legend className="text-sm font-medium text-slate-800">Public keys {note ? <span className="font-normal text-slate-500">— {note}</span> : null}</legend>
+      <div>
+        <label htmlFor={`${prefix}-jwks`} className="text-sm text-slate-800">JWK Set</label>
+        <textarea id={`${prefix}-jwks`} name="jwks" rows={4} defaultValue={values.jwks} placeholder='{"keys": [{"kty": "EC", "crv": "P-256", "x": "…", "y": "…", "kid": "…"}]}' aria-invalid={Boolean(errors.jwks)} aria-describedby={describedBy('jwks', `${prefix}-jwks-help`)} className={`${inputClass} font-mono`} />
+        <p id={`${prefix}-jwks-help`} className="mt-1 text-xs text-slate-500">Public signing keys only (RSA, EC or Ed25519; no private members). The client signs its assertions with the matching private key.</p>
+        <FieldError id={`${prefix}-jwks-error`} message={errors.jwks} />
+      </div>
+      <div>
+        <label htmlFor={`${prefix}-jwks-uri`} className="text-sm text-slate-800">or jwks_uri</label>
+        <input id={`${prefix}-jwks-uri`} name="jwksUri" type="url" defaultValue={values.jwksUri} placeholder="https://agent.example.com/.well-known/jwks.json" aria-invalid={Boolean(errors.jwksUri)} aria-describedby={describedBy('jwksUri', `${prefix}-jwks-uri-help`)} className={`${inputClass} font-mono`} />
+        <p id={`${prefix}-jwks-uri-help`} className="mt-1 text-xs text-slate-500">Where the client publishes its JWK Set (https, public address); Gatehouse caches it and fetches it again when the client rotates.</p>
+        <FieldError id={`${prefix}-jwksUri-error`} message={errors.jwksUri} />
+      </div>
+    </fieldset>
+  );
+}
+
 /** A secret shown once, with a copy button. */
 export function ShownOnce({ label, value, testId, copied, onCopy }: { label: string; value: string; testId: string; copied: boolean; onCopy: () => void }) {
   return (

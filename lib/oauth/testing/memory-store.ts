@@ -76,7 +76,7 @@ export class MemoryOAuthStore implements OAuthStore {
     for (const c of this.clients.values()) {
       if (c.clientId === client.clientId) throw new Error(`unique constraint: Client.clientId ${client.clientId}`);
     }
-    const row: OAuthClient = { ...copy(client), disabled: false, approvedAt: null, createdAt: this.clock() };
+    const row: OAuthClient = { jwks: null, jwksUri: null, ...copy(client), disabled: false, approvedAt: null, createdAt: this.clock() };
     this.clients.set(row.id, row);
     return copy(row);
   }

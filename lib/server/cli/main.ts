@@ -1,4 +1,5 @@
 // The Gatehouse CLI: bootstrap tasks for operators.
+import { readFile } from 'node:fs/promises';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ZodError } from 'zod';
 import { ConfigError, getConfig, parseDurationSeconds } from '../../config.ts';
@@ -21,8 +22,10 @@ const USAGE = `usage: gatehouse <command>
   admin create --email E [--password-stdin]
                                      create or promote an administrator
   client create --name N [--redirect-uri U]... [--confidential] [--grant G]...
-                [--scope S] [--introspect] [--json]
-                                     register an OAuth client (prints its secret once)
+                [--jwks-file F | --jwks-uri U] [--scope S] [--introspect] [--json]
+                                     register an OAuth client (prints its secret once);
+                                     with a JWK Set file or URL it is key-based
+                                     (private_key_jwt) and has no secret
   clients prune [--idle D] [--dry-run]
                                      delete dynamically registered clients unused for D
                                      (e.g. 30d; default GATEHOUSE_DYNAMIC_CLIENT_MAX_IDLE)
@@ -100,9 +103,14 @@ async function clientCreate(args: string[]): Promise<void> {
     grant: { type: 'string', multiple: true },
     scope: { type: 'string' },
     introspect: { type: 'boolean' },
+    'jwks-file': { type: 'string' },
+    'jwks-uri': { type: 'string' },
     json: { type: 'boolean' },
   });
   if (!v.name) throw new CliError('client create needs --name', 2);
+  const jwks = v['jwks-file'] === undefined ? undefined : await readFile(v['jwks-file'], 'utf8').catch(() => {
+    throw new CliError(`cannot read --jwks-file ${v['jwks-file']}`, 2);
+  });
   const { db } = await bootstrap();
   const { client, clientSecret } = await createClient(
     db,
@@ -113,16 +121,19 @@ async function clientCreate(args: string[]): Promise<void> {
       grantTypes: (v.grant ?? []) as never,
       scope: v.scope ?? '',
       canIntrospect: Boolean(v.introspect),
+      jwks,
+      jwksUri: v['jwks-uri'],
     },
     CLI_ACTOR,
   );
   if (v.json) {
-    say(JSON.stringify({ client_id: client.clientId, client_secret: clientSecret ?? undefined, name: client.name, redirect_uris: client.redirectUris, grant_types: client.grantTypes, token_endpoint_auth_method: client.tokenEndpointAuthMethod }));
+    say(JSON.stringify({ client_id: client.clientId, client_secret: clientSecret ?? undefined, name: client.name, redirect_uris: client.redirectUris, grant_types: client.grantTypes, token_endpoint_auth_method: client.tokenEndpointAuthMethod, jwks_uri: client.jwksUri ?? undefined, scope: client.scope }));
     return;
   }
   say(`created client "${client.name}"`);
   say(`  client_id:     ${client.clientId}`);
   if (clientSecret) say(`  client_secret: ${clientSecret}   (shown once; store it now)`);
+  if (client.tokenEndpointAuthMethod === 'private_key_jwt') say(`  auth method:   private_key_jwt (${client.jwksUri ? `keys at ${client.jwksUri}` : `${client.jwks?.keys.length ?? 0} pasted key(s)`}; no secret)`);
   say(`  grant types:   ${client.grantTypes.join(', ')}`);
   if (client.redirectUris.length) say(`  redirect URIs: ${client.redirectUris.join(', ')}`);
 }

@@ -35,6 +35,8 @@ export function toClient(row: Row): OAuthClient {
     canIntrospect: row.canIntrospect,
     disabled: row.disabled,
     approvedAt: row.approvedAt,
+    jwks: row.jwks === null ? null : (parseObject(row.jwks, 'Client.jwks') as OAuthClient['jwks']),
+    jwksUri: row.jwksUri,
     createdAt: row.createdAt,
   };
 }
@@ -49,6 +51,7 @@ export async function insertClient(db: Db, input: NewClient, audit?: AuditInput)
       grantTypes: JSON.stringify(input.grantTypes),
       responseTypes: JSON.stringify(input.responseTypes),
       metadata: JSON.stringify(input.metadata),
+      jwks: input.jwks ? JSON.stringify(input.jwks) : null,
     },
   });
   if (!audit) return toClient(await create);
@@ -197,6 +200,9 @@ export type ClientDetails = {
   source: ClientSource;
   confidential: boolean;
   tokenEndpointAuthMethod: TokenEndpointAuthMethod;
+  /** private_key_jwt: the pasted public keys, or where the client publishes them. */
+  jwks: OAuthClient['jwks'];
+  jwksUri: string | null;
   redirectUris: string[];
   grantTypes: string[];
   scope: string;
@@ -236,6 +242,8 @@ export async function getClientDetails(db: Db, id: string): Promise<ClientDetail
     source: client.source,
     confidential: client.tokenEndpointAuthMethod !== 'none',
     tokenEndpointAuthMethod: client.tokenEndpointAuthMethod,
+    jwks: client.jwks,
+    jwksUri: client.jwksUri,
     redirectUris: client.redirectUris,
     grantTypes: client.grantTypes,
     scope: client.scope,
@@ -290,11 +298,24 @@ export async function updateClientSettings(db: Db, id: string, change: ClientSet
   });
 }
 
+/** Replaces a key-based client's public keys (a JWK Set or a jwks_uri, the other cleared); false when it is gone or not key-based. */
+export async function replaceClientKeys(db: Db, id: string, keys: { jwks: OAuthClient['jwks']; jwksUri: string | null }, actor: AuditActor): Promise<boolean> {
+  return db.prisma.$transaction(async (tx) => {
+    const row = await tx.client.findUnique({ where: { id }, select: { clientId: true, tokenEndpointAuthMethod: true } });
+    if (!row || row.tokenEndpointAuthMethod !== 'private_key_jwt') return false;
+    await tx.client.update({ where: { id }, data: { jwks: keys.jwks ? JSON.stringify(keys.jwks) : null, jwksUri: keys.jwksUri } });
+    const kids = keys.jwks?.keys.map((k) => k.kid ?? null);
+    await tx.auditEvent.create({ data: auditEventData({ actor, action: 'client.keys_replaced', target: { type: 'client', id: row.clientId }, details: keys.jwksUri ? { jwksUri: keys.jwksUri } : { kids } }) });
+    return true;
+  });
+}
+
 /** Replaces a confidential client's secret hash: the old secret stops working with this commit. */
 export async function replaceClientSecretHash(db: Db, id: string, secretHash: string, actor: AuditActor, at = new Date()): Promise<boolean> {
   return db.prisma.$transaction(async (tx) => {
     const row = await tx.client.findUnique({ where: { id }, select: { clientId: true, tokenEndpointAuthMethod: true } });
-    if (!row || row.tokenEndpointAuthMethod === 'none') return false;
+    // Public and key-based (private_key_jwt) clients have no secret: none is ever made for them.
+    if (!row || !row.tokenEndpointAuthMethod.startsWith('client_secret_')) return false;
     await tx.client.update({ where: { id }, data: { secretHash, secretRotatedAt: at } });
     await tx.auditEvent.create({ data: auditEventData({ actor, action: 'client.secret_rotated', target: { type: 'client', id: row.clientId } }, at) });
     return true;

@@ -89,12 +89,14 @@ export function clientColumns(c: Partial<Omit<OAuthClient, 'id' | 'clientId' | '
     'canIntrospect',
     'disabled',
     'approvedAt',
+    'jwksUri',
   ] as const;
   for (const key of plain) if (c[key] !== undefined) data[key] = c[key];
   if (c.redirectUris !== undefined) data.redirectUris = JSON.stringify(c.redirectUris);
   if (c.grantTypes !== undefined) data.grantTypes = JSON.stringify(c.grantTypes);
   if (c.responseTypes !== undefined) data.responseTypes = JSON.stringify(c.responseTypes);
   if (c.metadata !== undefined) data.metadata = JSON.stringify(c.metadata);
+  if (c.jwks !== undefined) data.jwks = c.jwks === null ? null : JSON.stringify(c.jwks);
   return data as ClientUpdate;
 }
 

@@ -1,6 +1,7 @@
 // Assembles the protocol core's context from the application's parts.
 import { deriveKey, seal, unseal } from '../../crypto.ts';
-import { createClientMetadataResolver, isClientMetadataDocumentId, resolveMetadataDocumentClient } from '../../oauth/client-metadata-document.ts';
+import { createJwkSetSource } from '../../oauth/client-jwks.ts';
+import { createClientMetadataResolver, createPublicFetcher, isClientMetadataDocumentId, resolveMetadataDocumentClient, type FetchLimiter } from '../../oauth/client-metadata-document.ts';
 import type { ClientResolver, OAuthContext } from '../../oauth/context.ts';
 import type { OAuthStore } from '../../oauth/ports.ts';
 import type { AppContext } from '../context.ts';
@@ -18,9 +19,8 @@ import { withCachedScopes } from './scope-cache.ts';
  * counted in Redis when REDIS_URL is set (every instance spends one budget),
  * else in this process.
  */
-function createClientResolver(store: OAuthStore, config: AppContext['config']): ClientResolver {
+function createClientResolver(store: OAuthStore, config: AppContext['config'], limiter: FetchLimiter): ClientResolver {
   const allowHttpLoopback = config.cimdAllowHttpLoopback;
-  const limiter = config.redisUrl ? createRedisRateLimiter(getRedis(config.redisUrl), 'gatehouse:cimd:') : createMemoryRateLimiter();
   const documents = createClientMetadataResolver({ allowHttpLoopback, trustedHosts: config.cimdTrustedHosts, fetchLimit: { limiter } });
   return {
     async resolve(clientId) {
@@ -58,13 +58,17 @@ function buildOAuthContext(app: AppContext): OAuthContext {
   // Counted for /metrics: security events (auth failures) and issued tokens.
   const store = withCachedScopes(app.db, instrumentOAuthStore(createOAuthStore(app.db)));
   const retryKey = deriveKey(app.secret, 'refresh-retry');
+  // One per-host fetch budget for everything fetched from a URL a client chose.
+  const limiter = app.config.redisUrl ? createRedisRateLimiter(getRedis(app.config.redisUrl), 'gatehouse:cimd:') : createMemoryRateLimiter();
+  const jwksFetch = createPublicFetcher({ allowHttpLoopback: cimdAllowHttpLoopback, fetchLimit: { limiter }, maxBytes: 64 * 1024 });
   const ctx: OAuthContext = {
     issuer: app.config.issuer,
     store,
     keys: createKeyProvider(app.db, app.secret, { accessTokenTtlSeconds: app.config.ttl.accessToken }),
-    clients: createClientResolver(store, app.config),
+    clients: createClientResolver(store, app.config, limiter),
     registrationPolicy: registration,
     replay: createReplayGuard(app.config.redisUrl),
+    clientKeys: createJwkSetSource({ fetch: jwksFetch }),
     now: () => new Date(),
     ttl: app.config.ttl,
     seal: (plaintext) => seal(plaintext, retryKey),

@@ -6,6 +6,7 @@ import { redirectHost } from '@/lib/oauth/redirect-uri';
 import type { ClientDeletionImpact } from '@/lib/server/db/clients';
 import {
   deleteClientAction,
+  replaceClientKeysAction,
   revokeClientGrantsAction,
   rotateClientSecretAction,
   setClientApprovedAction,
@@ -14,7 +15,7 @@ import {
   type TClientActionResult,
   type TRotateSecretState,
 } from '../actions';
-import { SettingsFields, ShownOnce, type TSettingsValues } from '../settings-fields';
+import { ClientKeyFields, SettingsFields, ShownOnce, type TSettingsValues } from '../settings-fields';
 
 type Action<S> = (previous: S | null, form: FormData) => Promise<S>;
 
@@ -88,6 +89,20 @@ export function EditClientForm({ id, values, scopes }: { id: string; values: TSe
       <SettingsFields prefix="edit" values={values} errors={errors} scopes={scopes} />
       <div className="flex items-center gap-3 sm:col-span-2">
         <button type="submit" disabled={pending} className={primary}>{pending ? 'Saving…' : 'Save changes'}</button>
+        <Result state={state} />
+      </div>
+    </form>
+  );
+}
+
+export function ReplaceKeysForm({ id, values }: { id: string; values: { jwks: string; jwksUri: string } }) {
+  const [state, action, pending] = useActionState<TClientActionResult | null, FormData>(replaceClientKeysAction, null);
+  return (
+    <form action={action} className="grid gap-4 sm:grid-cols-2" aria-label="Replace the client's keys">
+      <input type="hidden" name="id" value={id} />
+      <ClientKeyFields prefix="keys" values={values} errors={state?.fieldErrors ?? {}} />
+      <div className="flex items-center gap-3 sm:col-span-2">
+        <button type="submit" disabled={pending} className={primary}>{pending ? 'Saving…' : 'Replace keys'}</button>
         <Result state={state} />
       </div>
     </form>

@@ -11,7 +11,7 @@ import { describeClientDeletion, getClientDetails } from '@/lib/server/db/client
 import { listActiveGrantsOfClient } from '@/lib/server/db/client-grants';
 import { listScopeNames } from '@/lib/server/db/scope-names';
 import { formatWhen, SOURCE_LABEL } from '../format';
-import { ApproveClient, DeleteClient, DisableClient, EditClientForm, RevokeAllGrants, RotateSecret } from './page-client';
+import { ApproveClient, DeleteClient, DisableClient, EditClientForm, ReplaceKeysForm, RevokeAllGrants, RotateSecret } from './page-client';
 
 export const metadata: Metadata = { title: 'Client' };
 
@@ -33,10 +33,11 @@ export default async function ClientPage({ params }: { params: Promise<{ id: str
   const client = id && id.length <= 100 ? await getClientDetails(db, id) : null;
   if (!client) notFound();
   const [grants, scopes, impact] = await Promise.all([listActiveGrantsOfClient(db, client.id), listScopeNames(db), describeClientDeletion(db, client.id)]);
+  const keyBased = client.tokenEndpointAuthMethod === 'private_key_jwt';
   const facts: [string, React.ReactNode][] = [
     ['client_id', <code key="id" className="font-mono text-xs break-all">{client.clientId}</code>],
     ['Source', SOURCE_LABEL[client.source]],
-    ['Kind', client.confidential ? `confidential (${client.tokenEndpointAuthMethod})` : 'public (PKCE, no secret)'],
+    ['Kind', client.tokenEndpointAuthMethod === 'private_key_jwt' ? 'key-based (private_key_jwt, no secret)' : client.confidential ? `confidential (${client.tokenEndpointAuthMethod})` : 'public (PKCE, no secret)'],
     ['Status', client.disabled ? 'disabled' : approvalRequired && client.source !== 'admin' && !client.approvedAt ? 'awaiting approval' : 'active'],
     [
       'Approval',
@@ -52,7 +53,7 @@ export default async function ClientPage({ params }: { params: Promise<{ id: str
     ['May introspect', client.canIntrospect ? 'yes' : 'no'],
     ['Created', `${formatWhen(client.createdAt)}${client.createdBy ? ` by ${client.createdBy}` : ''}`],
     ['Last used', formatWhen(client.lastUsedAt)],
-    ...(client.confidential ? [['Secret rotated', formatWhen(client.secretRotatedAt, 'never')] as [string, React.ReactNode]] : []),
+    ...(client.confidential && !keyBased ? [['Secret rotated', formatWhen(client.secretRotatedAt, 'never')] as [string, React.ReactNode]] : []),
     [
       'Registrations',
       client.groupSize > 1 ? (
@@ -101,7 +102,22 @@ export default async function ClientPage({ params }: { params: Promise<{ id: str
           />
         )}
       </Card>
-      {client.confidential ? (
+      {keyBased ? (
+        <Card title="Keys">
+          <div className="mb-4 text-sm" data-testid="client-keys">
+            {client.jwksUri ? (
+              <p>Published at <code className="font-mono text-xs break-all">{client.jwksUri}</code> (fetched and cached; fetched again when an assertion names a new key).</p>
+            ) : (
+              <ul className="space-y-1">
+                {(client.jwks?.keys ?? []).map((k, i) => (
+                  <li key={i} className="font-mono text-xs">{[k.kty, k.crv, k.alg, k.kid ? `kid ${k.kid}` : 'no kid'].filter(Boolean).join(' · ')}</li>
+                ))}
+              </ul>
+            )}
+          </div>
+          <ReplaceKeysForm id={client.id} values={{ jwks: client.jwks ? JSON.stringify(client.jwks, null, 2) : '', jwksUri: client.jwksUri ?? '' }} />
+        </Card>
+      ) : client.confidential ? (
         <Card title="Secret">
           <RotateSecret id={client.id} />
         </Card>
