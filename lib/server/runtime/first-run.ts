@@ -22,7 +22,12 @@ export async function announceFirstRun(ctx: AppContext): Promise<void> {
   const issued = await issueSetupToken(ctx.db);
   if (!issued) return;
   const minutes = SETUP_TOKEN_TTL_SECONDS / 60;
-  log('info', `no administrator exists yet: open ${setupLink(ctx.config.issuer, issued.token)} within ${minutes} minutes to create one (the link works once; restart for a new one), or run \`${cli}\``, {
+  const link = setupLink(ctx.config.issuer, issued.token);
+  log('info', `no administrator exists yet: open ${link} within ${minutes} minutes to create one (the link works once; restart for a new one), or run \`${cli}\``, {
     setup_link_expires_at: issued.expiresAt.toISOString(),
   });
+  // Someone at a terminal (`npm start`) gets it in plain words too, not only inside a JSON line.
+  if (process.stderr.isTTY) {
+    process.stderr.write(`\n  No administrator exists yet. Open this link within ${minutes} minutes to create one:\n\n    ${link}\n\n`);
+  }
 }
