@@ -2,6 +2,7 @@
 // (lib/server/oauth/provider.ts) or by unit tests with in-memory parts.
 import type { CryptoKey, JWK } from 'jose';
 import type { RegistrationPolicy } from './client-trust.ts';
+import type { DpopSettings } from './dpop.ts';
 import type { OAuthClient, OAuthStore } from './ports.ts';
 import type { ReplayGuard } from './replay-guard.ts';
 
@@ -28,6 +29,8 @@ export type OAuthContext = {
   registrationPolicy: RegistrationPolicy;
   /** Single use of DPoP proof and client assertion `jti`s (lib/oauth/replay-guard.ts). */
   replay: ReplayGuard;
+  /** DPoP server nonces (GATEHOUSE_DPOP_NONCE, lib/oauth/dpop.ts). */
+  dpop: DpopSettings;
   now: () => Date;
   ttl: { accessToken: number; refreshToken: number; code: number; refreshReuseGrace: number };
   /** Seals the token response kept for a refresh retry within the grace window. */

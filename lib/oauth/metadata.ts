@@ -1,6 +1,7 @@
 // Discovery documents: RFC 8414 authorization server metadata (also served as
 // OpenID discovery) and RFC 9728 protected resource metadata for Gatehouse's
 // own API. `issuer` is the configured string byte for byte (RFC 8414 §3.3).
+import { DPOP_SIGNING_ALGS } from './dpop.ts';
 
 export type AuthorizationServerMetadata = Record<string, unknown> & { issuer: string };
 
@@ -42,6 +43,8 @@ export function authorizationServerMetadata(issuer: string, scopes: string[], fe
     revocation_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS,
     introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
     code_challenge_methods_supported: ['S256'],
+    // RFC 9449 §5.1: the token endpoint takes DPoP proofs signed with these.
+    dpop_signing_alg_values_supported: DPOP_SIGNING_ALGS,
     authorization_response_iss_parameter_supported: true,
     client_id_metadata_document_supported: features.clientIdMetadataDocuments,
     // OpenID discovery requires these; Gatehouse issues access tokens, not ID tokens.

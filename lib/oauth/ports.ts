@@ -68,6 +68,8 @@ export type RefreshToken = {
   revokedAt: Date | null;
   /** The successor's token response, sealed, kept for the reuse grace window only (null without one, and once it has passed). */
   retryCipher: string | null;
+  /** The DPoP key a public client's refresh token is bound to (RFC 9449 §5); null = unbound. */
+  jkt: string | null;
 };
 
 export type AccessTokenRecord = {
@@ -82,6 +84,8 @@ export type AccessTokenRecord = {
   audience: string;
   expiresAt: Date;
   revokedAt: Date | null;
+  /** The DPoP key the token is bound to (RFC 9449 §6); null for a bearer token. */
+  jkt: string | null;
 };
 
 export type NewRefreshToken = Omit<RefreshToken, 'rotatedAt' | 'revokedAt' | 'retryCipher'> & { tokenHash: string };

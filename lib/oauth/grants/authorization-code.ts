@@ -5,6 +5,7 @@
 import { hashToken } from '../../crypto.ts';
 import { signAccessToken } from '../access-token.ts';
 import type { OAuthContext } from '../context.ts';
+import { refreshTokenKey, type DpopKey } from '../dpop.ts';
 import { invalidGrant, invalidRequest, unauthorizedClient } from '../errors.ts';
 import { verifyPkce } from '../pkce.ts';
 import type { OAuthClient } from '../ports.ts';
@@ -13,7 +14,7 @@ import { checkTokenRequestResource } from '../resource.ts';
 import { assertGrantUsable, findGrantOfClient } from './grant-checks.ts';
 import { newRefreshToken, tokenResponse, type TokenResponse } from './token-response.ts';
 
-export type AuthorizationCodeParams = { code?: string; redirect_uri?: string; code_verifier?: string; resource?: string[] };
+export type AuthorizationCodeParams = { code?: string; redirect_uri?: string; code_verifier?: string; resource?: string[]; dpop?: DpopKey | null };
 
 export async function exchangeAuthorizationCode(ctx: OAuthContext, client: OAuthClient, params: AuthorizationCodeParams, meta: { ip?: string | null; userAgent?: string | null } = {}): Promise<TokenResponse> {
   if (!client.grantTypes.includes('authorization_code')) throw unauthorizedClient('this client may not use the authorization_code grant');
@@ -56,9 +57,10 @@ export async function exchangeAuthorizationCode(ctx: OAuthContext, client: OAuth
     scope: code.scope,
     resource: code.resource,
     reach,
+    jkt: params.dpop?.jkt ?? null,
   });
   const refresh = client.grantTypes.includes('refresh_token')
-    ? newRefreshToken(ctx, { grantId: grant.id, familyId: code.id, parentId: null, scope: code.scope, resource: code.resource })
+    ? newRefreshToken(ctx, { grantId: grant.id, familyId: code.id, parentId: null, scope: code.scope, resource: code.resource, jkt: refreshTokenKey(client, null, params.dpop) })
     : null;
 
   const outcome = await ctx.store.redeemAuthorizationCode(code.id, now, { accessToken: access.record, refreshToken: refresh?.record ?? null });

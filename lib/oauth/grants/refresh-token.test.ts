@@ -28,6 +28,7 @@ async function setUp(grace: number) {
     scope: ['mcp:tools'],
     resource: null,
     expiresAt: new Date(TEST_NOW.getTime() + 86_400_000),
+    jkt: null,
   });
 }
 

@@ -54,6 +54,7 @@ export function toRefresh(row: RefreshRow): RefreshToken {
     rotatedAt: row.rotatedAt,
     revokedAt: row.revokedAt,
     retryCipher: row.retryCipher,
+    jkt: row.jkt,
   };
 }
 
@@ -70,6 +71,7 @@ export function toAccess(row: AccessRow): AccessTokenRecord {
     audience: row.audience,
     expiresAt: row.expiresAt,
     revokedAt: row.revokedAt,
+    jkt: row.jkt,
   };
 }
 
@@ -108,6 +110,7 @@ export function refreshColumns(token: NewRefreshToken) {
     scope: joinScope(token.scope),
     resource: token.resource,
     expiresAt: token.expiresAt,
+    jkt: token.jkt,
   };
 }
 
@@ -123,6 +126,7 @@ export function accessColumns(token: NewAccessToken) {
     scope: joinScope(token.scope),
     audience: token.audience,
     expiresAt: token.expiresAt,
+    jkt: token.jkt,
   };
 }
 

@@ -1,0 +1,10 @@
+-- DPoP (RFC 9449): the key a token is bound to, as its RFC 7638 thumbprint.
+-- An access token carries it as `cnf.jkt` (§6); a public client's refresh
+-- token is bound to it (§5) and refreshes only with a proof made with that key.
+-- NULL = a bearer token, as every token issued before.
+
+-- AlterTable
+ALTER TABLE "RefreshToken" ADD COLUMN "jkt" TEXT;
+
+-- AlterTable
+ALTER TABLE "AccessToken" ADD COLUMN "jkt" TEXT;
