@@ -8,6 +8,9 @@ import { randomUUID } from 'node:crypto';
 import { SignJWT, calculateJwkThumbprint, decodeJwt, exportJWK, generateKeyPair, type CryptoKey, type JWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient as createAdminClient } from '../../lib/server/clients/create-client.ts';
+import { listActiveGrantsOfClient } from '../../lib/server/db/client-grants.ts';
+import { listActiveGrantsOfUser } from '../../lib/server/db/grants.ts';
+import { listTokens } from '../../lib/server/db/tokens-admin.ts';
 import { providers } from '../helpers/databases.ts';
 import { addMember, assignWorkspace, createTeam, createWorkspace } from '../helpers/factories.ts';
 import { authorizeThroughConsent, basicAuth, createUser, pkcePair, postForm, startProtocolServer, type ProtocolServer } from '../helpers/protocol-server.ts';
@@ -130,6 +133,20 @@ describe.each(providers)('DPoP at the token endpoint on %s', (provider) => {
     const refreshed = await token({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token as string, client_id: publicClientId });
     expect(refreshed.status).toBe(200);
     expect(await refreshed.json()).toMatchObject({ token_type: 'Bearer' });
+  });
+
+  it('the account and admin pages\' data marks a grant with live key-bound tokens, and the bound tokens themselves', async () => {
+    const bearerOnly = (await createAdminClient(server.db, { name: 'Bearer client', confidential: false, redirectUris: [REDIRECT_URI] }, { type: 'system' })).client;
+    await codeExchange(bearerOnly.clientId);
+    await boundTokens();
+    const grants = await listActiveGrantsOfUser(server.db, user.id);
+    expect(grants.find((g) => g.clientId === publicClientId)?.keyBound).toBe(true);
+    expect(grants.find((g) => g.clientId === bearerOnly.clientId)?.keyBound).toBe(false);
+    const { grants: ofClient } = await listActiveGrantsOfClient(server.db, (await server.app.db.prisma.client.findUniqueOrThrow({ where: { clientId: publicClientId } })).id);
+    expect(ofClient.map((g) => g.keyBound)).toEqual([true]);
+    const page = await listTokens(server.db, { type: 'refresh', status: 'active' }, { limit: 200 });
+    expect(page.rows.some((r) => r.keyBound && r.client?.clientId === publicClientId)).toBe(true);
+    expect(page.rows.filter((r) => r.client?.clientId === bearerOnly.clientId).map((r) => r.keyBound)).toEqual([false]);
   });
 
   it('a confidential client gets a bound access token with a proof, for client_credentials too', async () => {
