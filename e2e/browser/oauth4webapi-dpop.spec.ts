@@ -6,7 +6,8 @@
 import { expect, test } from '@playwright/test';
 import * as oauth from 'oauth4webapi';
 import { startCallbackServer, type CallbackServer } from '../fixtures/loopback-servers';
-import { ISSUER, approveInBrowser, introspectionClientFromCli, unique, uniqueEmail } from '../fixtures/oauth';
+import { ISSUER, introspectionClientFromCli } from '../fixtures/oauth';
+import { discover, insecure, registerAndApprove } from '../fixtures/oauth4webapi';
 import { edgeHeaders } from '../fixtures/server-env';
 
 let callback: CallbackServer;
@@ -17,58 +18,22 @@ test.afterAll(async () => {
   await callback?.close();
 });
 
-const insecure = { [oauth.allowInsecureRequests]: true } as const;
-
 const newKeyPair = () => crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign', 'verify']) as Promise<CryptoKeyPair>;
 
 test('oauth4webapi: a DPoP-bound code exchange and refresh; the refresh token is useless without the key', async ({ browser }) => {
-  const issuer = new URL(ISSUER);
-  const as = await oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(issuer, { algorithm: 'oauth2', ...insecure }));
+  const as = await discover();
   expect(as.dpop_signing_alg_values_supported).toContain('ES256');
-
-  const clientName = unique('o4w-dpop');
-  const registered = await oauth.processDynamicClientRegistrationResponse(
-    await oauth.dynamicClientRegistrationRequest(
-      as,
-      {
-        client_name: clientName,
-        redirect_uris: [callback.redirectUri],
-        grant_types: ['authorization_code', 'refresh_token'],
-        response_types: ['code'],
-        token_endpoint_auth_method: 'none',
-        scope: 'mcp:tools offline_access',
-        dpop_bound_access_tokens: true,
-      },
-      insecure,
-    ),
-  );
+  const { client, registered, clientName, email, state, codeVerifier, callbackUrl } = await registerAndApprove(browser, as, callback, {
+    name: 'o4w-dpop',
+    scope: 'mcp:tools offline_access',
+    screenshot: 'oauth4webapi-dpop',
+    metadata: { dpop_bound_access_tokens: true },
+  });
   expect(registered.dpop_bound_access_tokens).toBe(true);
-  const client: oauth.Client = { client_id: registered.client_id, token_endpoint_auth_method: 'none' };
   const keyPair = await newKeyPair();
   const DPoP = oauth.DPoP(client, keyPair);
   const jkt = await DPoP.calculateThumbprint();
 
-  const codeVerifier = oauth.generateRandomCodeVerifier();
-  const state = oauth.generateRandomState();
-  const authorizationUrl = new URL(as.authorization_endpoint!);
-  authorizationUrl.search = new URLSearchParams({
-    response_type: 'code',
-    client_id: client.client_id,
-    redirect_uri: callback.redirectUri,
-    scope: 'mcp:tools offline_access',
-    state,
-    code_challenge: await oauth.calculatePKCECodeChallenge(codeVerifier),
-    code_challenge_method: 'S256',
-  }).toString();
-  const email = uniqueEmail('o4w-dpop');
-  const callbackUrl = await approveInBrowser(browser, authorizationUrl, {
-    email,
-    clientName,
-    clientId: client.client_id,
-    redirectHost: `127.0.0.1:${callback.port}`,
-    redirectUri: callback.redirectUri,
-    screenshot: 'oauth4webapi-dpop',
-  });
   const params = oauth.validateAuthResponse(as, client, callbackUrl, state);
 
   // The client registered for bound tokens: without a proof the exchange is refused (the code is untouched).
