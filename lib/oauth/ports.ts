@@ -50,6 +50,8 @@ export type AuthorizationCode = {
   grantId: string;
   redirectUri: string;
   codeChallenge: string;
+  /** The DPoP key its exchange must prove (RFC 9449 §10: `dpop_jkt`); null = any or none. */
+  dpopJkt: string | null;
   scope: string[];
   resource: string | null;
   expiresAt: Date;

@@ -13,7 +13,7 @@ import { listActiveGrantsOfUser } from '../../lib/server/db/grants.ts';
 import { listTokens } from '../../lib/server/db/tokens-admin.ts';
 import { providers } from '../helpers/databases.ts';
 import { addMember, assignWorkspace, createTeam, createWorkspace } from '../helpers/factories.ts';
-import { authorizeThroughConsent, basicAuth, createUser, pkcePair, postForm, startProtocolServer, type ProtocolServer } from '../helpers/protocol-server.ts';
+import { authorizeThroughConsent, basicAuth, createUser, pkcePair, postForm, signInCookie, startProtocolServer, type ProtocolServer } from '../helpers/protocol-server.ts';
 
 const REDIRECT_URI = 'http://127.0.0.1:8765/callback';
 
@@ -60,11 +60,12 @@ describe.each(providers)('DPoP at the token endpoint on %s', (provider) => {
   const token = (params: Record<string, string | undefined>, proof?: string) => postForm(server, '/oauth/token', params, proof ? { dpop: proof } : {});
   const introspect = async (value: string) => (await postForm(server, '/oauth/introspect', { token: value }, { authorization: basicAuth(rs.clientId, rs.secret) })).json() as Promise<Json>;
 
-  async function codeExchange(clientId: string, proof?: string) {
+  async function authorize(clientId: string, dpopJkt?: string) {
     const pkce = pkcePair();
-    const { code } = await authorizeThroughConsent(server, user, { clientId, redirectUri: REDIRECT_URI, codeChallenge: pkce.challenge, scope: 'mcp:tools offline_access', workspaces: [workspaceKey] });
-    return token({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT_URI, code_verifier: pkce.verifier, client_id: clientId }, proof);
+    const { code } = await authorizeThroughConsent(server, user, { clientId, redirectUri: REDIRECT_URI, codeChallenge: pkce.challenge, scope: 'mcp:tools offline_access', workspaces: [workspaceKey], dpopJkt });
+    return (proof?: string) => token({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT_URI, code_verifier: pkce.verifier, client_id: clientId }, proof);
   }
+  const codeExchange = async (clientId: string, proof?: string) => (await authorize(clientId))(proof);
 
   async function boundTokens(): Promise<Json> {
     const response = await codeExchange(publicClientId, await dpopProof(key, htu));
@@ -147,6 +148,27 @@ describe.each(providers)('DPoP at the token endpoint on %s', (provider) => {
     const page = await listTokens(server.db, { type: 'refresh', status: 'active' }, { limit: 200 });
     expect(page.rows.some((r) => r.keyBound && r.client?.clientId === publicClientId)).toBe(true);
     expect(page.rows.filter((r) => r.client?.clientId === bearerOnly.clientId).map((r) => r.keyBound)).toEqual([false]);
+  });
+
+  it('a code bound to a key with dpop_jkt is exchanged only with a proof made with it, and is not spent by the refusals (RFC 9449 §10)', async () => {
+    // A client without a grant yet: dpop_jkt rides through the consent page's ticket.
+    const fresh = (await createAdminClient(server.db, { name: 'Code-bound client', confidential: false, redirectUris: [REDIRECT_URI] }, { type: 'system' })).client;
+    const redeem = await authorize(fresh.clientId, key.jkt);
+    for (const proof of [undefined, await dpopProof(await newKey(), htu)]) {
+      const refused = await redeem(proof);
+      expect(refused.status).toBe(400);
+      expect(await refused.json()).toMatchObject({ error: 'invalid_grant' });
+    }
+    const ok = await redeem(await dpopProof(key, htu));
+    expect(ok.status).toBe(200);
+    expect(await ok.json()).toMatchObject({ token_type: 'DPoP' });
+  });
+
+  it('a malformed dpop_jkt is an invalid_request sent back to the client', async () => {
+    const search = new URLSearchParams({ response_type: 'code', client_id: publicClientId, redirect_uri: REDIRECT_URI, code_challenge: pkcePair().challenge, code_challenge_method: 'S256', dpop_jkt: 'not-a-thumbprint' });
+    const response = await server.fetch(`/oauth/authorize?${search}`, { headers: { cookie: await signInCookie(server.app, user) } });
+    expect(response.status).toBe(303);
+    expect(new URL(response.headers.get('location')!).searchParams.get('error')).toBe('invalid_request');
   });
 
   it('a confidential client gets a bound access token with a proof, for client_credentials too', async () => {

@@ -72,6 +72,7 @@ describe.each(providers)('the OAuth store on %s', (provider) => {
       grantId,
       redirectUri: 'https://app.example/callback',
       codeChallenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+      dpopJkt: null as string | null,
       scope: ['mcp:tools', 'offline_access'],
       resource: RESOURCE as string | null,
       expiresAt: at(60_000),
@@ -450,7 +451,7 @@ describe.each(providers)('the OAuth store on %s', (provider) => {
       expect(await store.rotateRefreshToken('missing', at(3), 'x', issued(grant.id, family))).toBe('already_rotated');
     });
 
-    it('keeps the DPoP key a refresh token and an access token are bound to, through insert, redemption and rotation', async () => {
+    it('keeps the DPoP key a code, a refresh token and an access token are bound to, through insert, redemption and rotation', async () => {
       const { grant } = await seedGrant();
       const family = unique('fam-');
       const first = { ...newRefresh(grant.id, family), jkt: 'jkt-first' };
@@ -460,8 +461,9 @@ describe.each(providers)('the OAuth store on %s', (provider) => {
       expect(await store.rotateRefreshToken(first.id, at(1), null, next)).toBe('rotated');
       expect(await store.findRefreshToken(next.refreshToken!.tokenHash)).toMatchObject({ jkt: 'jkt-first' });
       expect(await store.findAccessToken(next.accessToken.jti)).toMatchObject({ jkt: 'jkt-first' });
-      const code = newCode(grant.id);
+      const code = { ...newCode(grant.id), dpopJkt: 'jkt-code' };
       await store.insertAuthorizationCode(code);
+      expect(await store.findAuthorizationCode(code.codeHash)).toMatchObject({ dpopJkt: 'jkt-code' });
       const fromCode: IssuedTokens = { accessToken: newAccess(grant.id, code.id, { jkt: 'jkt-code' }), refreshToken: { ...newRefresh(grant.id, code.id), jkt: 'jkt-code' } };
       expect(await store.redeemAuthorizationCode(code.id, at(2), fromCode)).toBe('redeemed');
       expect(await store.findRefreshToken(fromCode.refreshToken!.tokenHash)).toMatchObject({ jkt: 'jkt-code' });

@@ -42,6 +42,8 @@ export async function exchangeAuthorizationCode(ctx: OAuthContext, client: OAuth
   if (code.expiresAt.getTime() <= now.getTime()) throw invalidGrant('the authorization code has expired');
   if (params.redirect_uri !== code.redirectUri) throw invalidGrant('redirect_uri does not match the authorization request');
   if (!verifyPkce(params.code_verifier, code.codeChallenge)) throw invalidGrant('PKCE verification failed');
+  // RFC 9449 §10: a code bound to a key is redeemed only with a proof made with it (and stays unredeemed otherwise).
+  if (code.dpopJkt && code.dpopJkt !== params.dpop?.jkt) throw invalidGrant('the authorization code is bound to a DPoP key; send a proof made with it');
   checkTokenRequestResource(params.resource, code.resource);
   const userWorkspaces = await assertGrantUsable(ctx, grant);
 

@@ -35,6 +35,7 @@ export function toCode(row: CodeRow): AuthorizationCode {
     grantId: row.grantId,
     redirectUri: row.redirectUri,
     codeChallenge: row.codeChallenge,
+    dpopJkt: row.dpopJkt,
     scope: splitScope(row.scope),
     resource: row.resource,
     expiresAt: row.expiresAt,

@@ -8,3 +8,9 @@ ALTER TABLE "RefreshToken" ADD COLUMN "jkt" TEXT;
 
 -- AlterTable
 ALTER TABLE "AccessToken" ADD COLUMN "jkt" TEXT;
+
+-- A code bound to a key at the authorization endpoint (RFC 9449 §10, `dpop_jkt`)
+-- is exchanged only with a proof made with that key.
+
+-- AlterTable
+ALTER TABLE "AuthorizationCode" ADD COLUMN "dpopJkt" TEXT;
