@@ -169,6 +169,7 @@ const schema = z.object({
       return seconds;
     })
     .default(30),
+  GATEHOUSE_DPOP_NONCE: bool.default(false),
   GATEHOUSE_CIMD_ALLOW_HTTP_LOOPBACK: bool.default(false),
   GATEHOUSE_CIMD_TRUSTED_HOSTS: trustedHosts.optional(),
   GATEHOUSE_REGISTRATION: z.enum(REGISTRATION_POLICIES, { error: `must be one of ${REGISTRATION_POLICIES.join(', ')}` }).default('open'),
@@ -207,6 +208,8 @@ export type Config = {
   oidc: { issuer: string; clientId: string; clientSecret: string | null } | null;
   signOut: { oauth2ProxySignOutUrl: string | null; oidcLogoutUrl: string | null; oidcClientId: string | null; landingUrl: string };
   ttl: { accessToken: number; refreshToken: number; code: number; refreshReuseGrace: number };
+  /** GATEHOUSE_DPOP_NONCE: the token endpoint requires DPoP server nonces (RFC 9449 §8). */
+  dpopNonce: boolean;
   cimdAllowHttpLoopback: boolean;
   /** Hosts whose Client ID Metadata Documents are fetched; null = any public host, [] = none. */
   cimdTrustedHosts: TrustedDocumentHosts;
@@ -295,6 +298,7 @@ function shapeConfig(raw: Raw, cwd: string): Config {
       code: raw.GATEHOUSE_CODE_TTL,
       refreshReuseGrace: raw.GATEHOUSE_REFRESH_REUSE_GRACE,
     },
+    dpopNonce: raw.GATEHOUSE_DPOP_NONCE,
     cimdAllowHttpLoopback: raw.GATEHOUSE_CIMD_ALLOW_HTTP_LOOPBACK,
     cimdTrustedHosts: raw.GATEHOUSE_CIMD_TRUSTED_HOSTS ?? null,
     registration: raw.GATEHOUSE_REGISTRATION,

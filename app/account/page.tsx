@@ -1,5 +1,6 @@
 import type { Metadata } from 'next';
 import { Card, EmptyState } from '@/components/ui/card';
+import { KeyBoundBadge } from '@/components/ui/key-bound-badge';
 import { PageHeader } from '@/components/ui/page-header';
 import { ACTIONS_COLUMN, TableHead } from '@/components/ui/table';
 import { requireUser } from '@/lib/server/auth/current-user';
@@ -62,6 +63,7 @@ export default async function AccountPage() {
                     <td className="py-2">
                       <span className="font-medium text-slate-900">{g.clientName}</span>
                       {g.clientSource !== 'admin' ? <span className="ml-1 rounded bg-amber-100 px-1 text-xs text-amber-900">unverified</span> : null}
+                      {g.keyBound ? <KeyBoundBadge /> : null}
                       <span className="block break-all font-mono text-xs text-slate-500">{g.clientId}</span>
                       {g.resource ? <span className="block break-all text-xs text-slate-500">for {g.resource}</span> : null}
                     </td>

@@ -1,9 +1,10 @@
 // The benchmarked endpoints: for each, the request autocannon sends to a server
 // and what counts as a success. Single-use credentials (codes, refresh tokens,
 // tokens to revoke) come from the server's seeded pools, each sent once.
+import { dpopProofSigner } from './dpop-proof.ts';
 import type { Endpoint, RunningServer } from './types.ts';
 
-export const ENDPOINTS: Endpoint[] = ['metadata', 'jwks', 'client_credentials', 'code_exchange', 'refresh', 'introspect_jwt', 'introspect_personal', 'revoke'];
+export const ENDPOINTS: Endpoint[] = ['metadata', 'jwks', 'client_credentials', 'code_exchange', 'refresh', 'refresh_dpop', 'introspect_jwt', 'introspect_personal', 'revoke'];
 
 export const ENDPOINT_LABELS: Record<Endpoint, string> = {
   metadata: 'metadata GET',
@@ -11,6 +12,7 @@ export const ENDPOINT_LABELS: Record<Endpoint, string> = {
   client_credentials: 'token: client_credentials',
   code_exchange: 'token: authorization_code',
   refresh: 'token: refresh_token',
+  refresh_dpop: 'token: refresh_token, DPoP-bound',
   introspect_jwt: 'introspect: JWT access token',
   introspect_personal: 'introspect: personal token',
   revoke: 'revoke: refresh token',
@@ -28,6 +30,8 @@ export type RequestPlan = {
   /** A fixed body, or one built per request from a pool. */
   body?: string;
   next?: () => string | null;
+  /** Headers made afresh for each request (a DPoP proof). */
+  nextHeaders?: () => Record<string, string>;
   /** Sent when `next` has run dry, until the run stops: an unknown credential. */
   exhaustedBody?: string;
   /** Whether a 2xx body is a real success (e.g. an active introspection). */
@@ -85,6 +89,23 @@ export function planFor(endpoint: Endpoint, server: RunningServer, introspection
     case 'refresh': {
       const tokens = pool(seeds.refresh, (t) => form({ grant_type: 'refresh_token', refresh_token: t }));
       return { ...post, path: paths.token, next: tokens.take, exhaustedBody: form({ grant_type: 'refresh_token', refresh_token: 'exhausted' }) };
+    }
+    case 'refresh_dpop': {
+      // A public client's key-bound refresh tokens, each with a proof made with that key.
+      const bound = seeds.dpopRefresh;
+      if (!bound) return null;
+      const tokens = pool(bound.tokens, (t) => form({ grant_type: 'refresh_token', refresh_token: t, client_id: bound.clientId }));
+      const proof = dpopProofSigner(bound.key, `${server.url}${paths.token}`);
+      return {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        path: paths.token,
+        next: tokens.take,
+        nextHeaders: () => ({ dpop: proof() }),
+        exhaustedBody: form({ grant_type: 'refresh_token', refresh_token: 'exhausted', client_id: bound.clientId }),
+        verifyBody: (body) => body.includes('"token_type":"DPoP"'),
+        note: 'a fresh ES256 proof per request',
+      };
     }
     case 'introspect_jwt': {
       const token = seeds.introspectToken?.token ?? introspectionJwt;

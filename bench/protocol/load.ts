@@ -44,7 +44,7 @@ export async function measure(url: string, plan: RequestPlan, opts: { connection
         // one, which would revoke what was issued from it), answered as an error.
         return { ...req, body: plan.exhaustedBody };
       }
-      return { ...req, body };
+      return { ...req, body, ...(plan.nextHeaders ? { headers: { ...req.headers, ...plan.nextHeaders() } } : {}) };
     };
   }
   const started = Date.now();

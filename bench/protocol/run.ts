@@ -50,7 +50,7 @@ const EXPECTED_MAX_RATE: Record<ServerName, number> = { gatehouse: 6000, 'oidc-p
 
 function countsFor(name: ServerName): SeedCounts {
   const n = Math.ceil(EXPECTED_MAX_RATE[name] * (SECONDS + WARMUP) * 1.5) + 10;
-  return { codes: n, refresh: n, revoke: n };
+  return { codes: n, refresh: n, revoke: n, dpopRefresh: n };
 }
 
 const log = (line: string) => process.stderr.write(`${line}\n`);

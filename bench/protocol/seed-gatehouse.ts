@@ -7,8 +7,9 @@
 // Prints the credentials as one JSON line.
 //
 // Run with the server's environment (DATABASE_URL, GATEHOUSE_SECRET, …) and
-// BENCH_COUNTS='{"codes":…,"refresh":…,"revoke":…}'.
+// BENCH_COUNTS='{"codes":…,"refresh":…,"revoke":…,"dpopRefresh":…}'.
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { calculateJwkThumbprint, exportJWK, generateKeyPair } from 'jose';
 import { hashToken } from '../../lib/crypto.ts';
 import { REFRESH_TOKEN_PREFIX } from '../../lib/oauth/grants/token-response.ts';
 import { createClient } from '../../lib/server/clients/create-client.ts';
@@ -67,17 +68,26 @@ async function main(): Promise<void> {
 
   // Each refresh token is its own family, as each would come from its own code:
   // revoking one must not revoke the others.
-  const refreshTokens = async (count: number) => {
+  const refreshTokens = async (count: number, grantId = grant.id, jkt: string | null = null) => {
     const values = Array.from({ length: count }, () => REFRESH_TOKEN_PREFIX + randomBytes(32).toString('base64url'));
     await inBatches(values, (batch) =>
       db.prisma.refreshToken.createMany({
-        data: batch.map((value) => ({ id: randomUUID(), tokenHash: hashToken(value), grantId: grant.id, familyId: randomUUID(), parentId: null, scope, resource: null, expiresAt })),
+        data: batch.map((value) => ({ id: randomUUID(), tokenHash: hashToken(value), grantId, familyId: randomUUID(), parentId: null, scope, resource: null, expiresAt, jkt })),
       }),
     );
     return values;
   };
   const refresh = await refreshTokens(counts.refresh);
   const revoke = await refreshTokens(counts.revoke);
+
+  // A public client's refresh tokens bound to one DPoP key (RFC 9449 §5), as a code exchange with a proof leaves them.
+  const dpopClient = (
+    await createClient(db, { name: 'bench dpop', redirectUris: [REDIRECT_URI], confidential: false, scope: SCOPE.join(' ') }, { type: 'system', label: 'bench' })
+  ).client;
+  const dpopGrant = await store.saveGrant({ userId: user.id, clientId: dpopClient.id, scope: SCOPE, resource: null, workspaceKeys: [] }, now);
+  const dpopKey = await generateKeyPair('ES256', { extractable: true });
+  const dpopJwk = await exportJWK(dpopKey.privateKey);
+  const dpopTokens = await refreshTokens(counts.dpopRefresh ?? 0, dpopGrant.id, await calculateJwkThumbprint(await exportJWK(dpopKey.publicKey)));
 
   const personal = await createPersonalToken(db, { id: user.id, email: user.email }, [], { name: 'bench', workspaces: [], tools: '*', expiresInDays: 30 });
   if (!personal.ok) throw new Error(`personal token: ${JSON.stringify(personal.fieldErrors)}`);
@@ -89,6 +99,7 @@ async function main(): Promise<void> {
     codes,
     refresh,
     revoke,
+    dpopRefresh: { clientId: dpopClient.clientId, key: dpopJwk, tokens: dpopTokens },
     personalToken: personal.token,
   };
   await db.close();

@@ -12,13 +12,13 @@ async function send(server: RunningServer, method: string, pathname: string, hea
 export async function smokeTest(server: RunningServer): Promise<{ accessToken: string | null; problems: Partial<Record<Endpoint, string>> }> {
   const problems: Partial<Record<Endpoint, string>> = {};
   let accessToken: string | null = null;
-  const order: Endpoint[] = ['metadata', 'jwks', 'client_credentials', 'code_exchange', 'refresh', 'introspect_jwt', 'introspect_personal', 'revoke'];
+  const order: Endpoint[] = ['metadata', 'jwks', 'client_credentials', 'code_exchange', 'refresh', 'refresh_dpop', 'introspect_jwt', 'introspect_personal', 'revoke'];
   for (const endpoint of order) {
     const plan = planFor(endpoint, server, accessToken);
     if (!plan) continue;
     const body = plan.next ? plan.next() ?? undefined : plan.body;
     try {
-      const res = await send(server, plan.method, plan.path, plan.headers, body);
+      const res = await send(server, plan.method, plan.path, { ...plan.headers, ...plan.nextHeaders?.() }, body);
       if (res.status < 200 || res.status > 299) problems[endpoint] = `HTTP ${res.status}: ${res.text.slice(0, 200)}`;
       else if (plan.verifyBody && !plan.verifyBody(res.text)) problems[endpoint] = `unexpected answer: ${res.text.slice(0, 200)}`;
       else if (endpoint === 'code_exchange') accessToken = (JSON.parse(res.text) as { access_token?: string }).access_token ?? null;

@@ -3,10 +3,10 @@
 
 export type ServerName = 'gatehouse' | 'oidc-provider' | 'better-auth' | 'floor';
 
-export type Endpoint = 'metadata' | 'client_credentials' | 'code_exchange' | 'refresh' | 'introspect_jwt' | 'introspect_personal' | 'revoke' | 'jwks';
+export type Endpoint = 'metadata' | 'client_credentials' | 'code_exchange' | 'refresh' | 'refresh_dpop' | 'introspect_jwt' | 'introspect_personal' | 'revoke' | 'jwks';
 
 /** How many single-use credentials to create: each code or refresh token is sent once. */
-export type SeedCounts = { codes: number; refresh: number; revoke: number };
+export type SeedCounts = { codes: number; refresh: number; revoke: number; dpopRefresh: number };
 
 export type PkceCode = { code: string; verifier: string };
 
@@ -21,6 +21,8 @@ export type Seeds = {
   refresh: string[];
   /** Refresh tokens to revoke, each once. */
   revoke: string[];
+  /** A public client's refresh tokens bound to a DPoP key (RFC 9449 §5), with that key (private, ES256), where the server has them. */
+  dpopRefresh?: { clientId: string; key: import('jose').JWK; tokens: string[] };
   /** A token to introspect instead of the access token of a code exchange (set where that one is not introspectable). */
   introspectToken?: { token: string; note: string };
   /** A personal (long-lived API) token, where the server has them. */

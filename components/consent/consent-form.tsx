@@ -12,6 +12,8 @@ export type ConsentView = {
   resource: { url: string; name: string | null } | null;
   workspaces: { key: string; name: string }[];
   userEmail: string;
+  /** The client registered for DPoP-bound tokens only (RFC 9449 §5.2). */
+  keyBound: boolean;
 };
 
 export function ConsentForm({ view }: { view: ConsentView }) {
@@ -53,6 +55,12 @@ export function ConsentForm({ view }: { view: ConsentView }) {
                 {view.resource.name ? <strong>{view.resource.name}</strong> : null}{' '}
                 <span className="break-all font-mono text-xs text-slate-500">{view.resource.url}</span>
               </dd>
+            </div>
+          ) : null}
+          {view.keyBound ? (
+            <div>
+              <dt className="text-slate-500">Its tokens</dt>
+              <dd className="text-slate-800" data-testid="consent-key-bound">Bound to a key the application holds (DPoP): a copied token does not work without it</dd>
             </div>
           ) : null}
         </dl>

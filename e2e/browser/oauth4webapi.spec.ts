@@ -6,7 +6,8 @@
 import { expect, test } from '@playwright/test';
 import * as oauth from 'oauth4webapi';
 import { startCallbackServer, type CallbackServer } from '../fixtures/loopback-servers';
-import { ISSUER, approveInBrowser, introspectionClientFromCli, unique, uniqueEmail } from '../fixtures/oauth';
+import { ISSUER, introspectionClientFromCli } from '../fixtures/oauth';
+import { discover, insecure, registerAndApprove } from '../fixtures/oauth4webapi';
 
 let callback: CallbackServer;
 test.beforeAll(async () => {
@@ -16,14 +17,10 @@ test.afterAll(async () => {
   await callback?.close();
 });
 
-/** Plain http is expected on localhost; every other check stays on. */
-const insecure = { [oauth.allowInsecureRequests]: true } as const;
-
 test('oauth4webapi: discovery, registration, PKCE, iss, code, refresh, introspection and revocation', async ({ browser }) => {
   const issuer = new URL(ISSUER);
 
-  // RFC 8414 discovery: processDiscoveryResponse insists the issuer is exactly the one asked for.
-  const as = await oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(issuer, { algorithm: 'oauth2', ...insecure }));
+  const as = await discover();
   expect(as.issuer).toBe(ISSUER);
   expect(as.code_challenge_methods_supported).toEqual(['S256']);
   expect(as.authorization_response_iss_parameter_supported).toBe(true);
@@ -31,47 +28,11 @@ test('oauth4webapi: discovery, registration, PKCE, iss, code, refresh, introspec
   const rs = await oauth.processResourceDiscoveryResponse(issuer, await oauth.resourceDiscoveryRequest(issuer, insecure));
   expect(rs.authorization_servers).toEqual([ISSUER]);
 
-  // RFC 7591 registration of a public client.
-  const clientName = unique('oauth4webapi');
-  const registered = await oauth.processDynamicClientRegistrationResponse(
-    await oauth.dynamicClientRegistrationRequest(
-      as,
-      {
-        client_name: clientName,
-        redirect_uris: [callback.redirectUri],
-        grant_types: ['authorization_code', 'refresh_token'],
-        response_types: ['code'],
-        token_endpoint_auth_method: 'none',
-        scope: 'openid mcp:tools offline_access',
-      },
-      insecure,
-    ),
-  );
-  const client: oauth.Client = { client_id: registered.client_id, token_endpoint_auth_method: 'none' };
+  // RFC 7591 registration of a public client, and an authorization request with
+  // PKCE S256 and state; no resource, so the audience is the issuer.
+  const { client, state, codeVerifier, callbackUrl } = await registerAndApprove(browser, as, callback, { name: 'oauth4webapi', scope: 'openid mcp:tools offline_access', screenshot: 'oauth4webapi' });
   expect(client.client_id).toMatch(/^ghc_/);
 
-  // Authorization request with PKCE S256 and state; no resource, so the audience is the issuer.
-  const codeVerifier = oauth.generateRandomCodeVerifier();
-  const state = oauth.generateRandomState();
-  const authorizationUrl = new URL(as.authorization_endpoint!);
-  authorizationUrl.search = new URLSearchParams({
-    response_type: 'code',
-    client_id: client.client_id,
-    redirect_uri: callback.redirectUri,
-    scope: 'openid mcp:tools offline_access',
-    state,
-    code_challenge: await oauth.calculatePKCECodeChallenge(codeVerifier),
-    code_challenge_method: 'S256',
-  }).toString();
-
-  const callbackUrl = await approveInBrowser(browser, authorizationUrl, {
-    email: uniqueEmail('o4w'),
-    clientName,
-    clientId: client.client_id,
-    redirectHost: `127.0.0.1:${callback.port}`,
-    redirectUri: callback.redirectUri,
-    screenshot: 'oauth4webapi',
-  });
   // validateAuthResponse checks state and — the metadata advertising it — iss.
   const params = oauth.validateAuthResponse(as, client, callbackUrl, state);
   expect(() => oauth.validateAuthResponse(as, client, withParam(callbackUrl, 'iss', `${ISSUER}/`), state)).toThrow(/iss/);

@@ -19,6 +19,8 @@ export type MintAccessToken = {
   scope: string[];
   resource: string | null;
   reach: Reach;
+  /** The DPoP key the token is bound to (RFC 9449 §6: `cnf.jkt`); null for a bearer token. */
+  jkt: string | null;
 };
 
 export type SignedAccessToken = { token: string; expiresIn: number; record: NewAccessToken };
@@ -44,6 +46,7 @@ export async function signAccessToken(ctx: OAuthContext, input: MintAccessToken)
       scope: formatScope(input.scope),
       workspaces: input.reach.workspaces,
       tools: input.reach.tools,
+      ...(input.jkt ? { cnf: { jkt: input.jkt } } : {}),
     },
     signer.key,
   );
@@ -58,11 +61,12 @@ export async function signAccessToken(ctx: OAuthContext, input: MintAccessToken)
     scope: input.scope,
     audience,
     expiresAt: new Date(exp * 1000),
+    jkt: input.jkt,
   };
   return { token, expiresIn: ctx.ttl.accessToken, record };
 }
 
-export type VerifiedAccessToken = JWTPayload & { jti: string; sub: string; client_id: string; scope?: string; workspaces?: string[]; tools?: string[] };
+export type VerifiedAccessToken = JWTPayload & { jti: string; sub: string; client_id: string; scope?: string; workspaces?: string[]; tools?: string[]; cnf?: { jkt?: string } };
 
 /**
  * Verified tokens, per context: a token's signature and claims never change, so

@@ -222,6 +222,13 @@ describe('createClientMetadataResolver', () => {
     expect((await rejection(resolver().resolve(url('/no-redirects.json')))).description).toMatch(/redirect_uris/);
   });
 
+  it('RFC 9449 §5.2: dpop_bound_access_tokens is kept in the client\'s metadata, and must be a boolean', async () => {
+    serveJson('/dpop-bound.json', document('/dpop-bound.json', { dpop_bound_access_tokens: true }));
+    expect((await resolver().resolve(url('/dpop-bound.json'))).metadata.dpop_bound_access_tokens).toBe(true);
+    serveJson('/dpop-yes.json', document('/dpop-yes.json', { dpop_bound_access_tokens: 'yes' }));
+    expect((await rejection(resolver().resolve(url('/dpop-yes.json')))).description).toMatch(/dpop_bound_access_tokens/);
+  });
+
   it('draft §4: client_name is required', async () => {
     const doc = document('/no-name.json');
     delete doc.client_name;

@@ -246,6 +246,8 @@ const httpsUrl = z
 
 const ZDocument = z.object({
   client_id: z.string({ error: 'client_id is required' }),
+  // RFC 9449 §5.2, kept in the client's metadata like every field of the document.
+  dpop_bound_access_tokens: z.boolean({ error: 'dpop_bound_access_tokens must be true or false' }).optional(),
   client_name: z.string({ error: 'client_name is required' }),
   redirect_uris: z
     .array(z.string().max(2000), { error: 'redirect_uris is required' })

@@ -136,6 +136,15 @@ describe('registerClient (RFC 7591 §3)', () => {
     expect((await store.findClient(body.client_id as string))?.scope).toBe('mcp:read offline_access');
   });
 
+  it('RFC 9449 §5.2: keeps dpop_bound_access_tokens in the client\'s metadata, and refuses anything but a boolean', async () => {
+    const body = await register({ ...publicClient, dpop_bound_access_tokens: true });
+    expect(body.dpop_bound_access_tokens).toBe(true);
+    expect((await store.findClient(body.client_id as string))?.metadata.dpop_bound_access_tokens).toBe(true);
+    const err = await rejection(register({ ...publicClient, dpop_bound_access_tokens: 'yes' }));
+    expect(err).toMatchObject({ code: 'invalid_client_metadata' });
+    expect(err.description).toMatch(/dpop_bound_access_tokens/);
+  });
+
   it('refuses client_credentials to anyone who registers: machine access is an administrator\'s decision', async () => {
     const err = await rejection(register({ grant_types: ['client_credentials'], token_endpoint_auth_method: 'client_secret_post' }));
     expect(err).toMatchObject({ code: 'invalid_client_metadata', status: 400 });

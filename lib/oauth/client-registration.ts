@@ -107,6 +107,8 @@ const ZClientMetadata = z.object({
     .optional(),
   software_id: z.string().max(255).optional(),
   software_version: z.string().max(255).optional(),
+  // RFC 9449 §5.2: the token endpoint then refuses this client's requests without a DPoP proof.
+  dpop_bound_access_tokens: z.boolean({ error: 'must be true or false' }).optional(),
 });
 
 type Issue = { field: string; message: string };
@@ -222,6 +224,7 @@ export function validateClientMetadata(raw: Record<string, unknown>, knownScopes
     ...(m.contacts ? { contacts: unique(m.contacts) } : {}),
     ...(m.software_id !== undefined ? { software_id: m.software_id } : {}),
     ...(m.software_version !== undefined ? { software_version: m.software_version } : {}),
+    ...(m.dpop_bound_access_tokens !== undefined ? { dpop_bound_access_tokens: m.dpop_bound_access_tokens } : {}),
   };
   // Extension fields (e.g. client_name#ja, jwks_uri, anything newer) are kept and echoed as sent.
   const extensions = Object.fromEntries(Object.entries(input).filter(([k]) => !(k in ZClientMetadata.shape)));

@@ -3,6 +3,7 @@
 import type { CryptoKey, JWK } from 'jose';
 import type { JwkSetSource } from './client-jwks.ts';
 import type { RegistrationPolicy } from './client-trust.ts';
+import type { DpopSettings } from './dpop.ts';
 import type { OAuthClient, OAuthStore } from './ports.ts';
 import type { ReplayGuard } from './replay-guard.ts';
 
@@ -31,6 +32,8 @@ export type OAuthContext = {
   replay: ReplayGuard;
   /** The public keys of private_key_jwt clients, pasted or behind a jwks_uri (lib/oauth/client-jwks.ts). */
   clientKeys: JwkSetSource;
+  /** DPoP server nonces (GATEHOUSE_DPOP_NONCE, lib/oauth/dpop.ts). */
+  dpop: DpopSettings;
   now: () => Date;
   ttl: { accessToken: number; refreshToken: number; code: number; refreshReuseGrace: number };
   /** Seals the token response kept for a refresh retry within the grace window. */

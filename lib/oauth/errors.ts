@@ -1,4 +1,4 @@
-// OAuth errors (RFC 6749 §4.1.2.1, §5.2; RFC 7591 §3.2.2; RFC 8707 §2; RFC 6750 §3.1).
+// OAuth errors (RFC 6749 §4.1.2.1, §5.2; RFC 7591 §3.2.2; RFC 8707 §2; RFC 6750 §3.1; RFC 9449 §5, §8).
 // Each error knows its wire code, HTTP status, and whether it may be sent to
 // the client's redirect URI — only after the client and redirect URI are trusted.
 
@@ -19,7 +19,9 @@ export type OAuthErrorCode =
   | 'invalid_token'
   | 'insufficient_scope'
   | 'unsupported_token_type'
-  | 'slow_down';
+  | 'slow_down'
+  | 'invalid_dpop_proof'
+  | 'use_dpop_nonce';
 
 const STATUS: Record<OAuthErrorCode, number> = {
   invalid_request: 400,
@@ -39,6 +41,9 @@ const STATUS: Record<OAuthErrorCode, number> = {
   insufficient_scope: 403,
   unsupported_token_type: 400,
   slow_down: 429,
+  // RFC 9449 §5, §8.
+  invalid_dpop_proof: 400,
+  use_dpop_nonce: 400,
 };
 
 export class OAuthError extends Error {

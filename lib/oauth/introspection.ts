@@ -29,7 +29,9 @@ export type IntrospectionResponse =
       exp?: number;
       iat?: number;
       jti?: string;
-      token_type: 'Bearer';
+      /** DPoP, with the key's thumbprint in `cnf`, for a key-bound access token (RFC 9449 §6.2). */
+      token_type: 'Bearer' | 'DPoP';
+      cnf?: { jkt: string };
       token_kind: TokenKind;
       workspaces: string[];
       tools: string[];
@@ -84,7 +86,7 @@ async function introspectAccessToken(ctx: OAuthContext, token: string): Promise<
     exp: claims.exp,
     iat: claims.iat,
     jti: claims.jti,
-    token_type: 'Bearer',
+    ...(record.jkt ? { token_type: 'DPoP' as const, cnf: { jkt: record.jkt } } : { token_type: 'Bearer' as const }),
     token_kind: 'access_token',
     ...reach,
   };

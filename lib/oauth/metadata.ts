@@ -2,6 +2,7 @@
 // OpenID discovery) and RFC 9728 protected resource metadata for Gatehouse's
 // own API. `issuer` is the configured string byte for byte (RFC 8414 §3.3).
 import { ASSERTION_SIGNING_ALGS } from './client-jwks.ts';
+import { DPOP_SIGNING_ALGS } from './dpop.ts';
 
 export type AuthorizationServerMetadata = Record<string, unknown> & { issuer: string };
 
@@ -48,6 +49,8 @@ export function authorizationServerMetadata(issuer: string, scopes: string[], fe
     introspection_endpoint_auth_methods_supported: CONFIDENTIAL_AUTH_METHODS,
     introspection_endpoint_auth_signing_alg_values_supported: [...ASSERTION_SIGNING_ALGS],
     code_challenge_methods_supported: ['S256'],
+    // RFC 9449 §5.1: the token endpoint takes DPoP proofs signed with these.
+    dpop_signing_alg_values_supported: DPOP_SIGNING_ALGS,
     authorization_response_iss_parameter_supported: true,
     client_id_metadata_document_supported: features.clientIdMetadataDocuments,
     // OpenID discovery requires these; Gatehouse issues access tokens, not ID tokens.

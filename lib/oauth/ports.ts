@@ -56,6 +56,8 @@ export type AuthorizationCode = {
   grantId: string;
   redirectUri: string;
   codeChallenge: string;
+  /** The DPoP key its exchange must prove (RFC 9449 §10: `dpop_jkt`); null = any or none. */
+  dpopJkt: string | null;
   scope: string[];
   resource: string | null;
   expiresAt: Date;
@@ -74,6 +76,8 @@ export type RefreshToken = {
   revokedAt: Date | null;
   /** The successor's token response, sealed, kept for the reuse grace window only (null without one, and once it has passed). */
   retryCipher: string | null;
+  /** The DPoP key a public client's refresh token is bound to (RFC 9449 §5); null = unbound. */
+  jkt: string | null;
 };
 
 export type AccessTokenRecord = {
@@ -88,6 +92,8 @@ export type AccessTokenRecord = {
   audience: string;
   expiresAt: Date;
   revokedAt: Date | null;
+  /** The DPoP key the token is bound to (RFC 9449 §6); null for a bearer token. */
+  jkt: string | null;
 };
 
 export type NewRefreshToken = Omit<RefreshToken, 'rotatedAt' | 'revokedAt' | 'retryCipher'> & { tokenHash: string };

@@ -16,7 +16,7 @@ export const TEST_NOW = new Date('2026-03-01T12:00:00.000Z');
 
 export type MemoryContext = OAuthContext & { store: MemoryOAuthStore; setNow(at: Date): void };
 
-export async function createMemoryContext(overrides: Partial<Pick<OAuthContext, 'issuer' | 'ttl' | 'registrationPolicy'>> = {}): Promise<MemoryContext> {
+export async function createMemoryContext(overrides: Partial<Pick<OAuthContext, 'issuer' | 'ttl' | 'registrationPolicy'>> & { dpopNonce?: boolean } = {}): Promise<MemoryContext> {
   let now = TEST_NOW;
   const store = new MemoryOAuthStore(() => now);
   const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
@@ -32,6 +32,7 @@ export async function createMemoryContext(overrides: Partial<Pick<OAuthContext, 
     replay: createMemoryReplayGuard(() => now),
     // jwks_uri from loopback servers only, as tests serve them (the loopback allowance).
     clientKeys: createJwkSetSource({ fetch: createPublicFetcher({ allowHttpLoopback: true }), now: () => now.getTime() }),
+    dpop: { nonce: overrides.dpopNonce ?? false, nonceKey: deriveKey('unit-test-secret-0123456789abcdefghij', 'dpop-nonce') },
     now: () => now,
     ttl: overrides.ttl ?? { accessToken: 900, refreshToken: 30 * 86400, code: 60, refreshReuseGrace: 30 },
     seal: (plaintext) => seal(plaintext, key),

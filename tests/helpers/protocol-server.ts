@@ -230,6 +230,8 @@ export type AuthorizeParams = {
   scope?: string;
   state?: string;
   resource?: string;
+  /** RFC 9449 §10: bind the code to this DPoP key thumbprint. */
+  dpopJkt?: string;
   /** Workspace keys ticked on the consent page. */
   workspaces?: string[];
 };
@@ -252,6 +254,7 @@ export async function authorizeThroughConsent(
     code_challenge_method: 'S256',
     ...(params.scope !== undefined ? { scope: params.scope } : {}),
     ...(params.state !== undefined ? { state: params.state } : {}),
+    ...(params.dpopJkt !== undefined ? { dpop_jkt: params.dpopJkt } : {}),
   });
   if (params.resource) search.append('resource', params.resource);
   const cookie = await signInCookie(server.app, user);

@@ -72,6 +72,7 @@ describe.each(providers)('the OAuth store on %s', (provider) => {
       grantId,
       redirectUri: 'https://app.example/callback',
       codeChallenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+      dpopJkt: null as string | null,
       scope: ['mcp:tools', 'offline_access'],
       resource: RESOURCE as string | null,
       expiresAt: at(60_000),
@@ -88,6 +89,7 @@ describe.each(providers)('the OAuth store on %s', (provider) => {
       scope: ['mcp:tools', 'offline_access'],
       resource: RESOURCE,
       expiresAt: at(86_400_000),
+      jkt: null,
     };
   }
 
@@ -103,6 +105,7 @@ describe.each(providers)('the OAuth store on %s', (provider) => {
       scope: ['mcp:tools'],
       audience: RESOURCE,
       expiresAt: at(3_600_000),
+      jkt: null,
       ...extra,
     };
   }
@@ -452,6 +455,25 @@ describe.each(providers)('the OAuth store on %s', (provider) => {
       expect(await store.findAccessToken(again.accessToken.jti)).toBeNull();
       expect((await store.findRefreshToken(token.tokenHash))!.retryCipher).toBe('sealed');
       expect(await store.rotateRefreshToken('missing', at(3), 'x', issued(grant.id, family))).toBe('already_rotated');
+    });
+
+    it('keeps the DPoP key a code, a refresh token and an access token are bound to, through insert, redemption and rotation', async () => {
+      const { grant } = await seedGrant();
+      const family = unique('fam-');
+      const first = { ...newRefresh(grant.id, family), jkt: 'jkt-first' };
+      await store.insertRefreshToken(first);
+      expect(await store.findRefreshToken(first.tokenHash)).toMatchObject({ jkt: 'jkt-first' });
+      const next: IssuedTokens = { accessToken: newAccess(grant.id, family, { jkt: 'jkt-first' }), refreshToken: { ...newRefresh(grant.id, family, first.id), jkt: 'jkt-first' } };
+      expect(await store.rotateRefreshToken(first.id, at(1), null, next)).toBe('rotated');
+      expect(await store.findRefreshToken(next.refreshToken!.tokenHash)).toMatchObject({ jkt: 'jkt-first' });
+      expect(await store.findAccessToken(next.accessToken.jti)).toMatchObject({ jkt: 'jkt-first' });
+      const code = { ...newCode(grant.id), dpopJkt: 'jkt-code' };
+      await store.insertAuthorizationCode(code);
+      expect(await store.findAuthorizationCode(code.codeHash)).toMatchObject({ dpopJkt: 'jkt-code' });
+      const fromCode: IssuedTokens = { accessToken: newAccess(grant.id, code.id, { jkt: 'jkt-code' }), refreshToken: { ...newRefresh(grant.id, code.id), jkt: 'jkt-code' } };
+      expect(await store.redeemAuthorizationCode(code.id, at(2), fromCode)).toBe('redeemed');
+      expect(await store.findRefreshToken(fromCode.refreshToken!.tokenHash)).toMatchObject({ jkt: 'jkt-code' });
+      expect(await store.findAccessToken(fromCode.accessToken.jti)).toMatchObject({ jkt: 'jkt-code' });
     });
 
     it('rotateRefreshToken without a retry record (no grace window) stores none', async () => {

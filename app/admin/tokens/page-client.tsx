@@ -9,6 +9,7 @@ import { TableHead } from '@/components/ui/table';
 import { ResultMessage } from '@/components/ui/result-message';
 import { STATUSES_OF, TOKEN_STATUS_LABELS, TOKEN_STATUSES, TOKEN_TYPE_LABELS, TOKEN_TYPES, type TokenStatus, type TokenType } from '@/lib/server/db/token-kinds';
 import { bulkRevokeAction, fetchTokensPageAction, previewBulkRevokeAction, revokeTokenAction, type TBulkPreview, type TTokensPage } from './actions';
+import { KeyBoundBadge } from '@/components/ui/key-bound-badge';
 import type { TTokenRowView } from './view';
 
 const LIST = 'admin-tokens';
@@ -154,6 +155,7 @@ function TokenRow({ row }: { row: TTokenRowView }) {
       <td className="py-2 pr-3"><span className={`whitespace-nowrap rounded px-2 py-0.5 text-xs font-medium ${TYPE_STYLE[row.type]}`}>{TOKEN_TYPE_LABELS[row.type]}</span></td>
       <td className="py-2 pr-3">
         <span className={`whitespace-nowrap rounded px-2 py-0.5 text-xs font-medium ${STATUS_STYLE[row.status]}`} title={row.revokedReason ? `revoked: ${row.revokedReason}` : undefined}>{TOKEN_STATUS_LABELS[row.status]}</span>
+        {row.keyBound ? <KeyBoundBadge /> : null}
         {row.type === 'refresh' && row.familyRevoked && row.status !== 'reused' ? <span className="mt-1 block text-xs font-medium text-red-800">Family revoked on reuse — likely theft</span> : null}
         {row.graceRetries ? <span className="mt-1 block text-xs text-amber-800" title="A client retried a just-rotated token inside the grace window and got the same answer: lost responses, not theft.">{row.graceRetries} grace-window {row.graceRetries === 1 ? 'retry' : 'retries'}{row.lastRetryAt ? `, last ${when(row.lastRetryAt)}` : ''}</span> : null}
       </td>

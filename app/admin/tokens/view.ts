@@ -38,6 +38,7 @@ export type TTokenRowView = {
   graceRetries: number;
   lastRetryAt: string | null;
   familyRevoked: boolean;
+  keyBound: boolean;
 };
 
 export type TTokenListExtras = { partial: boolean; resolved: string[]; unresolved: string[] };
@@ -64,6 +65,7 @@ export function toTokenRowView(r: TokenListRow): TTokenRowView {
     graceRetries: r.reuse?.graceRetries ?? 0,
     lastRetryAt: iso(r.reuse?.lastRetryAt ?? null),
     familyRevoked: r.reuse?.familyRevoked ?? false,
+    keyBound: r.keyBound,
   };
 }
 

@@ -57,6 +57,7 @@ export default async function AuthorizePage({ searchParams }: { searchParams: Se
         resource: request.resource ? { url: request.resource, name: servers.find((s) => s.url === request.resource)?.name ?? null } : null,
         workspaces: await describeWorkspaces(app.db, workspaceKeys),
         userEmail: user.email,
+        keyBound: request.client.metadata.dpop_bound_access_tokens === true,
       }}
     />
   );

@@ -12,6 +12,8 @@ export type AuthorizationParams = {
   state?: string;
   code_challenge?: string;
   code_challenge_method?: string;
+  /** RFC 9449 §10: the thumbprint of the DPoP key the code is to be bound to. */
+  dpop_jkt?: string;
   resource: string[];
 };
 
@@ -22,6 +24,8 @@ export type ValidatedAuthorizationRequest = {
   scope: string[];
   resource: string | null;
   codeChallenge: string;
+  /** The DPoP key the code's exchange must prove (RFC 9449 §10), or null. */
+  dpopJkt: string | null;
   /** The parameters as sent, to carry through the consent page. */
   params: AuthorizationParams;
 };
@@ -64,7 +68,7 @@ export class AuthorizationError extends Error {
 }
 
 const MAX_PARAM_LENGTH = 4096;
-const SINGLE = ['response_type', 'client_id', 'redirect_uri', 'scope', 'state', 'code_challenge', 'code_challenge_method'] as const;
+const SINGLE = ['response_type', 'client_id', 'redirect_uri', 'scope', 'state', 'code_challenge', 'code_challenge_method', 'dpop_jkt'] as const;
 
 /** Reads query or form parameters; a repeated single-valued parameter is an error (RFC 6749 §3.1). */
 export function readAuthorizationParams(search: URLSearchParams): AuthorizationParams {

@@ -56,6 +56,7 @@ export async function approveAuthorization(
     grantId: grant.id,
     redirectUri: request.redirectUri,
     codeChallenge: request.codeChallenge,
+    dpopJkt: request.dpopJkt,
     scope: request.scope,
     resource: request.resource,
     expiresAt: new Date(now.getTime() + ctx.ttl.code * 1000),

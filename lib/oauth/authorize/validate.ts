@@ -5,7 +5,7 @@
 import type { OAuthContext } from '../context.ts';
 import { OAuthError } from '../errors.ts';
 import { checkClient } from './check-client.ts';
-import { checkPkce } from './check-pkce.ts';
+import { checkDpopJkt, checkPkce } from './check-pkce.ts';
 import { checkRedirectUri } from './check-redirect-uri.ts';
 import { checkRequestedResource } from './check-resource.ts';
 import { checkResponseType } from './check-response-type.ts';
@@ -19,8 +19,9 @@ export async function validateAuthorizationRequest(ctx: OAuthContext, params: Au
   try {
     checkResponseType(client, params);
     const codeChallenge = checkPkce(params);
+    const dpopJkt = checkDpopJkt(params);
     const { resource, scope } = await checkRequestedResource(ctx, params, await checkScope(ctx, client, params));
-    return { client, redirectUri, state, scope, resource, codeChallenge, params };
+    return { client, redirectUri, state, scope, resource, codeChallenge, dpopJkt, params };
   } catch (error) {
     if (error instanceof OAuthError) throw new AuthorizationError(error, redirectUri, state, { client });
     throw error;

@@ -5,6 +5,7 @@
 import { hashToken } from '../../crypto.ts';
 import { signAccessToken } from '../access-token.ts';
 import type { OAuthContext } from '../context.ts';
+import { refreshTokenKey, type DpopKey } from '../dpop.ts';
 import { invalidGrant, invalidRequest, unauthorizedClient } from '../errors.ts';
 import { verifyPkce } from '../pkce.ts';
 import type { OAuthClient } from '../ports.ts';
@@ -13,7 +14,7 @@ import { checkTokenRequestResource } from '../resource.ts';
 import { assertGrantUsable, findGrantOfClient } from './grant-checks.ts';
 import { newRefreshToken, tokenResponse, type TokenResponse } from './token-response.ts';
 
-export type AuthorizationCodeParams = { code?: string; redirect_uri?: string; code_verifier?: string; resource?: string[] };
+export type AuthorizationCodeParams = { code?: string; redirect_uri?: string; code_verifier?: string; resource?: string[]; dpop?: DpopKey | null };
 
 export async function exchangeAuthorizationCode(ctx: OAuthContext, client: OAuthClient, params: AuthorizationCodeParams, meta: { ip?: string | null; userAgent?: string | null } = {}): Promise<TokenResponse> {
   if (!client.grantTypes.includes('authorization_code')) throw unauthorizedClient('this client may not use the authorization_code grant');
@@ -41,6 +42,8 @@ export async function exchangeAuthorizationCode(ctx: OAuthContext, client: OAuth
   if (code.expiresAt.getTime() <= now.getTime()) throw invalidGrant('the authorization code has expired');
   if (params.redirect_uri !== code.redirectUri) throw invalidGrant('redirect_uri does not match the authorization request');
   if (!verifyPkce(params.code_verifier, code.codeChallenge)) throw invalidGrant('PKCE verification failed');
+  // RFC 9449 §10: a code bound to a key is redeemed only with a proof made with it (and stays unredeemed otherwise).
+  if (code.dpopJkt && code.dpopJkt !== params.dpop?.jkt) throw invalidGrant('the authorization code is bound to a DPoP key; send a proof made with it');
   checkTokenRequestResource(params.resource, code.resource);
   const userWorkspaces = await assertGrantUsable(ctx, grant);
 
@@ -56,9 +59,10 @@ export async function exchangeAuthorizationCode(ctx: OAuthContext, client: OAuth
     scope: code.scope,
     resource: code.resource,
     reach,
+    jkt: params.dpop?.jkt ?? null,
   });
   const refresh = client.grantTypes.includes('refresh_token')
-    ? newRefreshToken(ctx, { grantId: grant.id, familyId: code.id, parentId: null, scope: code.scope, resource: code.resource })
+    ? newRefreshToken(ctx, { grantId: grant.id, familyId: code.id, parentId: null, scope: code.scope, resource: code.resource, jkt: refreshTokenKey(client, null, params.dpop) })
     : null;
 
   const outcome = await ctx.store.redeemAuthorizationCode(code.id, now, { accessToken: access.record, refreshToken: refresh?.record ?? null });

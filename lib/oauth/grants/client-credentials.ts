@@ -5,6 +5,7 @@
 // no user to consent to them.
 import { signAccessToken } from '../access-token.ts';
 import type { OAuthContext } from '../context.ts';
+import type { DpopKey } from '../dpop.ts';
 import { invalidScope, unauthorizedClient } from '../errors.ts';
 import type { OAuthClient } from '../ports.ts';
 import { toolsOfScopes } from '../reach.ts';
@@ -12,7 +13,7 @@ import { checkResource, scopeForResource } from '../resource.ts';
 import { parseScope, resolveRequestedScope } from '../scope.ts';
 import { tokenResponse, type TokenResponse } from './token-response.ts';
 
-export async function issueClientCredentialsToken(ctx: OAuthContext, client: OAuthClient, params: { scope?: string; resource?: string[] }): Promise<TokenResponse> {
+export async function issueClientCredentialsToken(ctx: OAuthContext, client: OAuthClient, params: { scope?: string; resource?: string[]; dpop?: DpopKey | null }): Promise<TokenResponse> {
   if (client.tokenEndpointAuthMethod === 'none' || !client.grantTypes.includes('client_credentials')) {
     throw unauthorizedClient('this client may not use the client_credentials grant');
   }
@@ -39,6 +40,7 @@ export async function issueClientCredentialsToken(ctx: OAuthContext, client: OAu
     scope,
     resource,
     reach: { workspaces: [], tools: toolsOfScopes(scope, definitions) },
+    jkt: params.dpop?.jkt ?? null,
   });
   await ctx.store.insertAccessToken(access.record);
   await ctx.store.touchClient(client.id, ctx.now());

@@ -28,6 +28,7 @@ async function setUp(grace: number) {
     scope: ['mcp:tools'],
     resource: null,
     expiresAt: new Date(TEST_NOW.getTime() + 86_400_000),
+    jkt: null,
   });
 }
 
@@ -104,5 +105,29 @@ describe('with GATEHOUSE_REFRESH_REUSE_GRACE=0', () => {
     await refresh();
     ctx.setNow(at(-2_000));
     await expect(refresh()).rejects.toMatchObject({ code: 'invalid_grant' });
+  });
+});
+
+describe('a refresh token bound to a DPoP key (RFC 9449 §5)', () => {
+  beforeEach(async () => {
+    await setUp(30);
+    ctx.store.refreshTokens.get(hashToken(REFRESH))!.jkt = 'jkt-a';
+  });
+  const withKey = (jkt: string | null, token = REFRESH) => refreshAccessToken(ctx, client, { refresh_token: token, dpop: jkt ? { jkt } : null });
+
+  it('refreshes only with a proof by that key, and its successor stays bound', async () => {
+    await expect(withKey(null)).rejects.toMatchObject({ code: 'invalid_grant' });
+    await expect(withKey('jkt-b')).rejects.toMatchObject({ code: 'invalid_grant' });
+    const response = await withKey('jkt-a');
+    expect(response.token_type).toBe('DPoP');
+    expect(ctx.store.refreshTokens.get(hashToken(response.refresh_token!))!.jkt).toBe('jkt-a');
+    expect([...ctx.store.accessTokens.values()].map((t) => t.jkt)).toEqual(['jkt-a']);
+  });
+
+  it('a retry inside the grace window needs the key too: the retry record holds live tokens', async () => {
+    const first = await withKey('jkt-a');
+    await expect(withKey(null)).rejects.toMatchObject({ code: 'invalid_grant' });
+    await expect(withKey('jkt-b')).rejects.toMatchObject({ code: 'invalid_grant' });
+    expect(await withKey('jkt-a')).toEqual(first);
   });
 });

@@ -8,6 +8,7 @@
 import { hashToken } from '../../crypto.ts';
 import { signAccessToken } from '../access-token.ts';
 import type { OAuthContext } from '../context.ts';
+import { refreshTokenKey, type DpopKey } from '../dpop.ts';
 import { invalidGrant, invalidRequest, invalidScope, unauthorizedClient } from '../errors.ts';
 import type { OAuthClient, RefreshToken, SecurityEvent } from '../ports.ts';
 import { resolveGrantReach } from '../reach.ts';
@@ -16,7 +17,7 @@ import { isSubset, parseScope } from '../scope.ts';
 import { assertGrantUsable, findGrantOfClient } from './grant-checks.ts';
 import { newRefreshToken, tokenResponse, type TokenResponse } from './token-response.ts';
 
-export type RefreshParams = { refresh_token?: string; scope?: string; resource?: string[] };
+export type RefreshParams = { refresh_token?: string; scope?: string; resource?: string[]; dpop?: DpopKey | null };
 
 type Meta = { ip?: string | null; userAgent?: string | null };
 
@@ -30,6 +31,11 @@ export async function refreshAccessToken(ctx: OAuthContext, client: OAuthClient,
   const grant = await findGrantOfClient(ctx, token.grantId, client, 'refresh token');
 
   if (token.revokedAt) throw invalidGrant('the refresh token has been revoked');
+  // A key-bound token is worth nothing without the key (RFC 9449 §5), not even
+  // as a retry inside the grace window, whose response holds live tokens.
+  if (token.jkt && token.jkt !== params.dpop?.jkt) {
+    throw invalidGrant(params.dpop ? 'the refresh token is bound to another DPoP key' : 'the refresh token is bound to a DPoP key; send a DPoP proof made with it');
+  }
   if (token.rotatedAt) return retryOrRevoke(ctx, client, token, grant.userId, meta);
   if (token.expiresAt.getTime() <= now.getTime()) throw invalidGrant('the refresh token has expired');
   const userWorkspaces = await assertGrantUsable(ctx, grant);
@@ -52,8 +58,16 @@ export async function refreshAccessToken(ctx: OAuthContext, client: OAuthClient,
     scope,
     resource: token.resource,
     reach,
+    jkt: params.dpop?.jkt ?? null,
   });
-  const successor = newRefreshToken(ctx, { grantId: grant.id, familyId: token.familyId, parentId: token.id, scope: token.scope, resource: token.resource });
+  const successor = newRefreshToken(ctx, {
+    grantId: grant.id,
+    familyId: token.familyId,
+    parentId: token.id,
+    scope: token.scope,
+    resource: token.resource,
+    jkt: refreshTokenKey(client, token.jkt, params.dpop),
+  });
   const response = tokenResponse(access, scope, successor.value);
 
   const retryCipher = ctx.ttl.refreshReuseGrace > 0 ? ctx.seal(JSON.stringify(response)) : null;

@@ -10,7 +10,8 @@ export const REFRESH_TOKEN_PREFIX = 'gh_rt_';
 
 export type TokenResponse = {
   access_token: string;
-  token_type: 'Bearer';
+  /** DPoP for a key-bound access token (RFC 9449 §5). */
+  token_type: 'Bearer' | 'DPoP';
   expires_in: number;
   refresh_token?: string;
   scope: string;
@@ -18,7 +19,7 @@ export type TokenResponse = {
 
 export function newRefreshToken(
   ctx: OAuthContext,
-  input: { grantId: string; familyId: string; parentId: string | null; scope: string[]; resource: string | null },
+  input: { grantId: string; familyId: string; parentId: string | null; scope: string[]; resource: string | null; jkt: string | null },
 ): { value: string; record: NewRefreshToken } {
   const value = randomToken(REFRESH_TOKEN_PREFIX);
   return {
@@ -35,7 +36,7 @@ export function newRefreshToken(
 export function tokenResponse(access: SignedAccessToken, scope: string[], refreshToken: string | null): TokenResponse {
   return {
     access_token: access.token,
-    token_type: 'Bearer',
+    token_type: access.record.jkt ? 'DPoP' : 'Bearer',
     expires_in: access.expiresIn,
     ...(refreshToken ? { refresh_token: refreshToken } : {}),
     scope: formatScope(scope),

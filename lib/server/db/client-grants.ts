@@ -3,7 +3,7 @@
 import { auditEventData, type AuditActor } from './audit.ts';
 import type { Db } from './client.ts';
 import { splitScope } from './columns.ts';
-import { revokeGrantsWhere } from './grants.ts';
+import { keyBoundGrantIds, revokeGrantsWhere } from './grants.ts';
 
 export type ClientGrantView = {
   id: string;
@@ -12,6 +12,7 @@ export type ClientGrantView = {
   resource: string | null;
   createdAt: Date;
   lastUsedAt: Date | null;
+  keyBound: boolean;
 };
 
 /** A client's active grants, newest first (the first `limit`), and how many there are. */
@@ -21,8 +22,9 @@ export async function listActiveGrantsOfClient(db: Db, clientRowId: string, limi
     db.prisma.grant.findMany({ where, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take: limit, include: { user: { select: { email: true } } } }),
     db.prisma.grant.count({ where }),
   ]);
+  const bound = await keyBoundGrantIds(db, rows.map((r) => r.id));
   return {
-    grants: rows.map((r) => ({ id: r.id, userEmail: r.user.email, scope: splitScope(r.scope), resource: r.resource, createdAt: r.createdAt, lastUsedAt: r.lastUsedAt })),
+    grants: rows.map((r) => ({ id: r.id, userEmail: r.user.email, scope: splitScope(r.scope), resource: r.resource, createdAt: r.createdAt, lastUsedAt: r.lastUsedAt, keyBound: bound.has(r.id) })),
     total,
   };
 }

@@ -15,7 +15,24 @@ export type UserGrantView = {
   workspaceKeys: string[];
   createdAt: Date;
   lastUsedAt: Date | null;
+  /** Its live tokens are bound to a DPoP key (keyBoundGrantIds). */
+  keyBound: boolean;
 };
+
+/**
+ * Of these grants, those with a live token bound to a DPoP key (RFC 9449): an
+ * unused refresh token, or an unexpired access token. Read from the tokens'
+ * `jkt`, so it shows what was issued, not what the client claims.
+ */
+export async function keyBoundGrantIds(db: Db, grantIds: string[], now = new Date()): Promise<Set<string>> {
+  if (grantIds.length === 0) return new Set();
+  const live = { grantId: { in: grantIds }, jkt: { not: null }, revokedAt: null };
+  const [refresh, access] = await Promise.all([
+    db.prisma.refreshToken.findMany({ where: { ...live, rotatedAt: null, expiresAt: { gt: now } }, select: { grantId: true }, distinct: ['grantId'] }),
+    db.prisma.accessToken.findMany({ where: { ...live, expiresAt: { gt: now } }, select: { grantId: true }, distinct: ['grantId'] }),
+  ]);
+  return new Set([...refresh, ...access].map((t) => t.grantId!));
+}
 
 export async function listActiveGrantsOfUser(db: Db, userId: string): Promise<UserGrantView[]> {
   const rows = await db.prisma.grant.findMany({
@@ -24,6 +41,7 @@ export async function listActiveGrantsOfUser(db: Db, userId: string): Promise<Us
     include: { client: { select: { name: true, clientId: true, source: true } } },
     take: 200,
   });
+  const bound = await keyBoundGrantIds(db, rows.map((r) => r.id));
   return rows.map((r) => ({
     id: r.id,
     clientName: r.client.name,
@@ -34,6 +52,7 @@ export async function listActiveGrantsOfUser(db: Db, userId: string): Promise<Us
     workspaceKeys: parseList(r.workspaceKeys, 'Grant.workspaceKeys'),
     createdAt: r.createdAt,
     lastUsedAt: r.lastUsedAt,
+    keyBound: bound.has(r.id),
   }));
 }
 

@@ -35,6 +35,7 @@ export function toCode(row: CodeRow): AuthorizationCode {
     grantId: row.grantId,
     redirectUri: row.redirectUri,
     codeChallenge: row.codeChallenge,
+    dpopJkt: row.dpopJkt,
     scope: splitScope(row.scope),
     resource: row.resource,
     expiresAt: row.expiresAt,
@@ -54,6 +55,7 @@ export function toRefresh(row: RefreshRow): RefreshToken {
     rotatedAt: row.rotatedAt,
     revokedAt: row.revokedAt,
     retryCipher: row.retryCipher,
+    jkt: row.jkt,
   };
 }
 
@@ -70,6 +72,7 @@ export function toAccess(row: AccessRow): AccessTokenRecord {
     audience: row.audience,
     expiresAt: row.expiresAt,
     revokedAt: row.revokedAt,
+    jkt: row.jkt,
   };
 }
 
@@ -110,6 +113,7 @@ export function refreshColumns(token: NewRefreshToken) {
     scope: joinScope(token.scope),
     resource: token.resource,
     expiresAt: token.expiresAt,
+    jkt: token.jkt,
   };
 }
 
@@ -125,6 +129,7 @@ export function accessColumns(token: NewAccessToken) {
     scope: joinScope(token.scope),
     audience: token.audience,
     expiresAt: token.expiresAt,
+    jkt: token.jkt,
   };
 }
 

@@ -172,6 +172,7 @@ function createPrismaOAuthStore(db: Db): OAuthStore {
           grantId: code.grantId,
           redirectUri: code.redirectUri,
           codeChallenge: code.codeChallenge,
+          dpopJkt: code.dpopJkt,
           scope: joinScope(code.scope),
           resource: code.resource,
           expiresAt: code.expiresAt,

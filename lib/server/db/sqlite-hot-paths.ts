@@ -104,13 +104,13 @@ function prepare(connection: BetterSqlite3.Database) {
     refreshByHash: sql('SELECT * FROM "RefreshToken" WHERE "tokenHash" = ?'),
     rotateRefresh: sql('UPDATE "RefreshToken" SET "rotatedAt" = ?, "lastUsedAt" = ?, "retryCipher" = ? WHERE "id" = ? AND "rotatedAt" IS NULL AND "revokedAt" IS NULL'),
     insertRefresh: sql(
-      'INSERT INTO "RefreshToken" ("id", "tokenHash", "grantId", "familyId", "parentId", "scope", "resource", "expiresAt", "createdAt") VALUES (@id, @tokenHash, @grantId, @familyId, @parentId, @scope, @resource, @expiresAt, @createdAt)',
+      'INSERT INTO "RefreshToken" ("id", "tokenHash", "grantId", "familyId", "parentId", "scope", "resource", "expiresAt", "jkt", "createdAt") VALUES (@id, @tokenHash, @grantId, @familyId, @parentId, @scope, @resource, @expiresAt, @jkt, @createdAt)',
     ),
     revokeFamilyRefresh: sql('UPDATE "RefreshToken" SET "revokedAt" = ?, "revokedReason" = ? WHERE "familyId" = ? AND "revokedAt" IS NULL'),
     dropFamilyRetries: sql('UPDATE "RefreshToken" SET "retryCipher" = NULL WHERE "familyId" = ? AND "retryCipher" IS NOT NULL'),
     revokeFamilyAccess: sql('UPDATE "AccessToken" SET "revokedAt" = ? WHERE "familyId" = ? AND "revokedAt" IS NULL'),
     insertAccess: sql(
-      'INSERT INTO "AccessToken" ("jti", "kind", "grantId", "familyId", "clientId", "userId", "kid", "scope", "audience", "expiresAt", "createdAt") VALUES (@jti, @kind, @grantId, @familyId, @clientId, @userId, @kid, @scope, @audience, @expiresAt, @createdAt)',
+      'INSERT INTO "AccessToken" ("jti", "kind", "grantId", "familyId", "clientId", "userId", "kid", "scope", "audience", "expiresAt", "jkt", "createdAt") VALUES (@jti, @kind, @grantId, @familyId, @clientId, @userId, @kid, @scope, @audience, @expiresAt, @jkt, @createdAt)',
     ),
     accessByJti: sql('SELECT * FROM "AccessToken" WHERE "jti" = ?'),
     revokeAccess: sql('UPDATE "AccessToken" SET "revokedAt" = ? WHERE "jti" = ? AND "revokedAt" IS NULL'),

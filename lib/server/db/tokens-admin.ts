@@ -58,6 +58,8 @@ export type TokenListRow = {
   user: { id: string; email: string } | null;
   client: { id: string; clientId: string; name: string } | null;
   team: { id: string; name: string; active: boolean } | null;
+  /** access and refresh tokens bound to a DPoP key (RFC 9449) */
+  keyBound: boolean;
   /** refresh tokens: what the family's reuse detection saw (audit events `oauth.refresh_reused`) */
   reuse: { graceRetries: number; lastRetryAt: Date | null; familyRevoked: boolean } | null;
 };
@@ -121,10 +123,10 @@ type Table = {
   small?: boolean;
 };
 
-type Column = 'id' | 'createdAt' | 'expiresAt' | 'revokedAt' | 'rotatedAt' | 'revokedReason' | 'lastUsedAt' | 'userId' | 'clientId' | 'teamId' | 'grantId' | 'familyId' | 'detail' | 'prefix' | 'scope' | 'live';
+type Column = 'id' | 'createdAt' | 'expiresAt' | 'revokedAt' | 'rotatedAt' | 'revokedReason' | 'lastUsedAt' | 'userId' | 'clientId' | 'teamId' | 'grantId' | 'familyId' | 'detail' | 'prefix' | 'scope' | 'live' | 'jkt';
 const COLUMN_TYPES: Record<Column, string> = {
   id: 'TEXT', createdAt: 'TIMESTAMP(3)', expiresAt: 'TIMESTAMP(3)', revokedAt: 'TIMESTAMP(3)', rotatedAt: 'TIMESTAMP(3)', revokedReason: 'TEXT',
-  lastUsedAt: 'TIMESTAMP(3)', userId: 'TEXT', clientId: 'TEXT', teamId: 'TEXT', grantId: 'TEXT', familyId: 'TEXT', detail: 'TEXT', prefix: 'TEXT', scope: 'TEXT', live: 'INTEGER',
+  lastUsedAt: 'TIMESTAMP(3)', userId: 'TEXT', clientId: 'TEXT', teamId: 'TEXT', grantId: 'TEXT', familyId: 'TEXT', detail: 'TEXT', prefix: 'TEXT', scope: 'TEXT', live: 'INTEGER', jkt: 'TEXT',
 };
 
 /** One SELECT list for every kind (typed NULLs where a kind lacks a column), so the legs can be UNIONed. */
@@ -157,7 +159,7 @@ const TABLES: Record<TokenType, Table> = {
     key: { at: raw('t."createdAt"'), id: raw('t."id"') },
     cols: {
       id: 't."id"', createdAt: 't."createdAt"', expiresAt: 't."expiresAt"', revokedAt: 't."revokedAt"', rotatedAt: 't."rotatedAt"', revokedReason: 't."revokedReason"',
-      lastUsedAt: 't."lastUsedAt"', userId: 'g."userId"', clientId: 'g."clientId"', grantId: 't."grantId"', familyId: 't."familyId"', scope: 't."scope"',
+      lastUsedAt: 't."lastUsedAt"', userId: 'g."userId"', clientId: 'g."clientId"', grantId: 't."grantId"', familyId: 't."familyId"', scope: 't."scope"', jkt: 't."jkt"',
     },
     // Refresh tokens reach their owner through the grant (see driverCondition).
     owner: {},
@@ -170,7 +172,7 @@ const TABLES: Record<TokenType, Table> = {
     key: { at: raw('t."createdAt"'), id: raw('t."jti"') },
     cols: {
       id: 't."jti"', createdAt: 't."createdAt"', expiresAt: 't."expiresAt"', revokedAt: 't."revokedAt"', userId: 't."userId"', clientId: 't."clientId"',
-      teamId: 't."teamId"', grantId: 't."grantId"', familyId: 't."familyId"', detail: 't."kind"', scope: 't."scope"',
+      teamId: 't."teamId"', grantId: 't."grantId"', familyId: 't."familyId"', detail: 't."kind"', scope: 't."scope"', jkt: 't."jkt"',
     },
     owner: { user: raw('t."userId"'), client: raw('t."clientId"'), team: raw('t."teamId"') },
   },
@@ -444,6 +446,7 @@ type RawRow = {
   prefix: string | null;
   scope: string | null;
   live: unknown;
+  jkt: string | null;
 };
 
 /** Raw queries bypass Prisma's typing: SQLite may hand back ISO text, PostgreSQL a Date. */
@@ -652,6 +655,7 @@ async function hydrate(db: Db, rows: RawRow[], now: Date): Promise<TokenListRow[
     scope: splitScope(r.scope ?? ''),
     grantId: r.grantId,
     familyId: r.familyId,
+    keyBound: r.jkt !== null,
     user: r.userId ? (userMap.get(r.userId) ?? { id: r.userId, email: r.userId }) : null,
     client: r.clientId ? (clientMap.get(r.clientId) ?? null) : null,
     team: r.teamId ? (teamMap.get(r.teamId) ?? null) : null,

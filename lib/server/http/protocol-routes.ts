@@ -2,6 +2,7 @@
 // path). Each handler parses, calls the core, and shapes the response.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AuthorizationError, readAuthorizationParams, toSearchParams } from '../../oauth/authorize/request.ts';
+import { currentDpopNonce } from '../../oauth/dpop.ts';
 import { OAuthError } from '../../oauth/errors.ts';
 import { handleIntrospectionRequest } from '../../oauth/introspection.ts';
 import { ENDPOINTS, authorizationServerMetadata, metadataPaths, protectedResourceMetadata } from '../../oauth/metadata.ts';
@@ -119,18 +120,25 @@ const token: Handler = async (req, res, app) => {
       return tooManyRequests(res, decision.retryAfterSeconds, CORS);
     }
   }
+  const ctx = getOAuthContext(app);
+  // With server nonces on, every answer carries the nonce to use next (RFC 9449 §8.2).
+  const nonce = currentDpopNonce(ctx);
+  const headers = nonce ? { ...CORS, 'DPoP-Nonce': nonce } : CORS;
   let response: Awaited<ReturnType<typeof handleTokenRequest>>;
   try {
-    response = await handleTokenRequest(getOAuthContext(app), { ...meta, form });
+    // The proof names the method and the issuer's URL (lib/oauth/dpop.ts), never the socket's.
+    const dpop = typeof req.headers.dpop === 'string' ? req.headers.dpop : null;
+    response = await handleTokenRequest(ctx, { ...meta, form, dpop, method: req.method ?? 'POST' });
   } catch (error) {
     // The caller's own mistakes count against it; a server-side failure (503, 500) against nobody.
-    if (limits && error instanceof OAuthError && error.status < 500) {
-      sendOAuthError(res, error, CORS);
-      return recordOutcome(limits, 'failure');
+    if (error instanceof OAuthError && error.status < 500) {
+      sendOAuthError(res, error, headers);
+      if (limits) await recordOutcome(limits, 'failure');
+      return;
     }
     throw error;
   }
-  sendJson(res, 200, response, { ...NO_STORE, ...CORS });
+  sendJson(res, 200, response, { ...NO_STORE, ...headers });
   if (limits) await recordOutcome(limits, 'success');
 };
 

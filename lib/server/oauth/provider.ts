@@ -52,7 +52,7 @@ function buildOAuthContext(app: AppContext): OAuthContext {
   let contexts = byDb.get(app.db);
   if (!contexts) byDb.set(app.db, (contexts = new Map()));
   const { cimdAllowHttpLoopback, cimdTrustedHosts, registration } = app.config;
-  const key = JSON.stringify([app.secret, app.config.issuer, app.config.ttl, cimdAllowHttpLoopback, cimdTrustedHosts, registration, app.config.redisUrl ?? null]);
+  const key = JSON.stringify([app.secret, app.config.issuer, app.config.ttl, cimdAllowHttpLoopback, cimdTrustedHosts, registration, app.config.redisUrl ?? null, app.config.dpopNonce]);
   const cached = contexts.get(key);
   if (cached) return cached;
   // Counted for /metrics: security events (auth failures) and issued tokens.
@@ -69,6 +69,7 @@ function buildOAuthContext(app: AppContext): OAuthContext {
     registrationPolicy: registration,
     replay: createReplayGuard(app.config.redisUrl),
     clientKeys: createJwkSetSource({ fetch: jwksFetch }),
+    dpop: { nonce: app.config.dpopNonce, nonceKey: deriveKey(app.secret, 'dpop-nonce') },
     now: () => new Date(),
     ttl: app.config.ttl,
     seal: (plaintext) => seal(plaintext, retryKey),

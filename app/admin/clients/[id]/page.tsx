@@ -8,6 +8,7 @@ import { TableHead } from '@/components/ui/table';
 import { requireAdmin } from '@/lib/server/auth/current-user';
 import { getAppContext } from '@/lib/server/context';
 import { describeClientDeletion, getClientDetails } from '@/lib/server/db/clients';
+import { KeyBoundBadge } from '@/components/ui/key-bound-badge';
 import { listActiveGrantsOfClient } from '@/lib/server/db/client-grants';
 import { listScopeNames } from '@/lib/server/db/scope-names';
 import { formatWhen, SOURCE_LABEL } from '../format';
@@ -132,7 +133,7 @@ export default async function ClientPage({ params }: { params: Promise<{ id: str
               <tbody>
                 {grants.grants.map((g) => (
                   <tr key={g.id} className="border-t border-slate-100" data-testid="grant-row">
-                    <td className="py-2 pr-3">{g.userEmail}</td>
+                    <td className="py-2 pr-3">{g.userEmail}{g.keyBound ? <KeyBoundBadge /> : null}</td>
                     <td className="py-2 pr-3 font-mono text-xs">{g.scope.join(' ') || '—'}</td>
                     <td className="py-2 pr-3 font-mono text-xs break-all">{g.resource ?? '—'}</td>
                     <td className="py-2 pr-3 whitespace-nowrap text-slate-600">{formatWhen(g.createdAt)}</td>
