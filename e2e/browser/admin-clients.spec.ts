@@ -4,14 +4,13 @@
 // clients with a preview, approving a self-registered client, a deleted
 // metadata-document client staying blocked until unblocked, requiring
 // DPoP-bound tokens (RFC 9449 §5.2), and admins only (pages and actions).
-import { randomUUID } from 'node:crypto';
 import Database from 'better-sqlite3';
-import { SignJWT, exportJWK, generateKeyPair } from 'jose';
 import { expect, test, type APIRequestContext, type Page } from '@playwright/test';
 import { recordIssuedSecret } from '../fixtures/issued-secrets';
 import { API_REDIRECT_URI, ISSUER, anonymousApi, authorizePath, basicAuthorization, introspectionClientFromCli, pkcePair, registerClient, tokensFor, unique, uniqueEmail } from '../fixtures/oauth';
 import { serveClientMetadataDocument } from '../fixtures/loopback-servers';
 import { screenshotAndAxe } from '../fixtures/page-checks';
+import { dpopProof, newDpopKey } from '../../tests/helpers/dpop';
 import { E2E_ADMIN_EMAIL, E2E_DATABASE_FILE, edgeHeaders } from '../fixtures/server-env';
 
 const DAY = 86_400_000;
@@ -149,10 +148,8 @@ test('an admin creates a confidential client, edits it, rotates its secret, disa
 
 test('an admin creates a client that must use DPoP-bound tokens, and edits that setting off', async ({ browser }) => {
   const api = await anonymousApi();
-  const { privateKey, publicKey } = await generateKeyPair('ES256');
-  const jwk = await exportJWK(publicKey);
-  const proof = () =>
-    new SignJWT({ htm: 'POST', htu: new URL('/oauth/token', ISSUER).href, iat: Math.floor(Date.now() / 1000), jti: randomUUID() }).setProtectedHeader({ alg: 'ES256', typ: 'dpop+jwt', jwk }).sign(privateKey);
+  const key = await newDpopKey();
+  const proof = () => dpopProof(key, new URL('/oauth/token', ISSUER).href);
   const name = unique('Bound machine');
   const { page, close } = await adminPage(browser);
   await page.goto('/admin/clients');
