@@ -2,14 +2,15 @@
 // one stops at once), disable and enable, delete with what goes, the active
 // grants and revoking them all, re-registration groups, pruning unused dynamic
 // clients with a preview, approving a self-registered client, a deleted
-// metadata-document client staying blocked until unblocked, and admins only
-// (pages and actions).
+// metadata-document client staying blocked until unblocked, requiring
+// DPoP-bound tokens (RFC 9449 §5.2), and admins only (pages and actions).
 import Database from 'better-sqlite3';
 import { expect, test, type APIRequestContext, type Page } from '@playwright/test';
 import { recordIssuedSecret } from '../fixtures/issued-secrets';
-import { API_REDIRECT_URI, anonymousApi, authorizePath, basicAuthorization, introspectionClientFromCli, pkcePair, registerClient, tokensFor, unique, uniqueEmail } from '../fixtures/oauth';
+import { API_REDIRECT_URI, ISSUER, anonymousApi, authorizePath, basicAuthorization, introspectionClientFromCli, pkcePair, registerClient, tokensFor, unique, uniqueEmail } from '../fixtures/oauth';
 import { serveClientMetadataDocument } from '../fixtures/loopback-servers';
 import { screenshotAndAxe } from '../fixtures/page-checks';
+import { dpopProof, newDpopKey } from '../../tests/helpers/dpop';
 import { E2E_ADMIN_EMAIL, E2E_DATABASE_FILE, edgeHeaders } from '../fixtures/server-env';
 
 const DAY = 86_400_000;
@@ -28,9 +29,9 @@ function ageClient(clientId: string, daysAgo: number): void {
   }
 }
 
-async function clientCredentials(api: APIRequestContext, clientId: string, secret: string) {
-  const res = await api.post('/oauth/token', { form: { grant_type: 'client_credentials' }, headers: { Authorization: basicAuthorization(clientId, secret) } });
-  const body = (await res.json()) as { access_token?: string; error?: string };
+async function clientCredentials(api: APIRequestContext, clientId: string, secret: string, dpop?: string) {
+  const res = await api.post('/oauth/token', { form: { grant_type: 'client_credentials' }, headers: { Authorization: basicAuthorization(clientId, secret), ...(dpop ? { DPoP: dpop } : {}) } });
+  const body = (await res.json()) as { access_token?: string; token_type?: string; error?: string };
   recordIssuedSecret(body.access_token);
   return { status: res.status(), body };
 }
@@ -142,6 +143,46 @@ test('an admin creates a confidential client, edits it, rotates its secret, disa
   await expect(page.getByText('No client matches')).toBeVisible();
   expect((await clientCredentials(api, clientId, rotated)).body.error).toBe('invalid_client');
   expect((await introspect(renewed.body.access_token!)).active).toBe(false);
+  await close();
+});
+
+test('an admin creates a client that must use DPoP-bound tokens, and edits that setting off', async ({ browser }) => {
+  const api = await anonymousApi();
+  const key = await newDpopKey();
+  const proof = () => dpopProof(key, new URL('/oauth/token', ISSUER).href);
+  const name = unique('Bound machine');
+  const { page, close } = await adminPage(browser);
+  await page.goto('/admin/clients');
+  const create = page.getByRole('form', { name: 'Create a client' });
+  await create.getByLabel('Name').fill(name);
+  await create.getByRole('radio', { name: /Confidential/ }).check();
+  await create.getByLabel('client_credentials').check();
+  await create.getByLabel('mcp:tools').check();
+  const dpop = create.getByRole('checkbox', { name: 'Require DPoP-bound tokens (RFC 9449)' });
+  await expect(dpop).toHaveAccessibleDescription(/must send a DPoP proof with every token request/);
+  await dpop.check();
+  await screenshotAndAxe(page, 'admin-client-create-dpop');
+  await create.getByRole('button', { name: 'Create client' }).click();
+  await expect(page.getByTestId('created-client')).toContainText(`Client ${name} created`);
+  const clientId = (await page.getByTestId('new-client-id').textContent())!;
+  const secret = (await page.getByTestId('new-client-secret').textContent())!;
+  recordIssuedSecret(secret);
+
+  // Without a proof the token endpoint refuses it; with one it gets a DPoP token.
+  expect(await clientCredentials(api, clientId, secret)).toMatchObject({ status: 400, body: { error: 'invalid_dpop_proof' } });
+  expect(await clientCredentials(api, clientId, secret, await proof())).toMatchObject({ status: 200, body: { token_type: 'DPoP' } });
+
+  await page.getByTestId('created-client').getByRole('link', { name: 'Open it' }).click();
+  await expect(page.getByRole('heading', { name, level: 1 })).toBeVisible();
+  await expect(page.getByText('required (RFC 9449)')).toBeVisible();
+  const edit = page.getByRole('form', { name: 'Edit the client' });
+  await expect(edit.getByRole('checkbox', { name: 'Require DPoP-bound tokens (RFC 9449)' })).toBeChecked();
+  await screenshotAndAxe(page, 'admin-client-detail-dpop');
+  await edit.getByRole('checkbox', { name: 'Require DPoP-bound tokens (RFC 9449)' }).uncheck();
+  await edit.getByRole('button', { name: 'Save changes' }).click();
+  await expect(page.getByText('Saved.')).toBeVisible();
+  await expect(page.getByText('not required', { exact: true })).toBeVisible();
+  expect(await clientCredentials(api, clientId, secret)).toMatchObject({ status: 200, body: { token_type: 'Bearer' } });
   await close();
 });
 

@@ -26,6 +26,7 @@ import {
 import { listActiveGrantsOfClient, revokeActiveGrantsOfClient } from '../../lib/server/db/client-grants.ts';
 import { startDynamicClientPruning } from '../../lib/server/runtime/client-pruning.ts';
 import { providers } from '../helpers/databases.ts';
+import { dpopProof, newDpopKey } from '../helpers/dpop.ts';
 import { countRows, createClient, setClientTimes, unique } from '../helpers/factories.ts';
 import { authorizeThroughConsent, basicAuth, consentAndRedeem, createUser, pkcePair, postForm, startProtocolServer, type ProtocolServer } from '../helpers/protocol-server.ts';
 
@@ -155,6 +156,45 @@ describe.each(providers)('client administration on %s', (provider) => {
 
     const cimd = await createClient(db(), { source: 'metadata_document', clientId: `https://${unique('app')}.example/client.json` });
     expect(await updateClient(db(), cimd.id, { name: 'X', redirectUris: ['https://app.example/cb'], grantTypes: ['authorization_code'], scope: '', canIntrospect: false }, ADMIN)).toMatchObject({ ok: false, message: expect.stringMatching(/metadata document/) });
+  });
+
+  it('a client created or edited to require DPoP-bound tokens is refused at the token endpoint without a proof, and gets DPoP tokens with one (RFC 9449 §5.2)', async () => {
+    const key = await newDpopKey();
+    const htu = `${server.issuer}/oauth/token`;
+    const tokenWith = async (clientId: string, secret: string, proof?: string) => {
+      const response = await postForm(server, '/oauth/token', { grant_type: 'client_credentials' }, { authorization: basicAuth(clientId, secret), ...(proof ? { dpop: proof } : {}) });
+      return { status: response.status, body: (await response.json()) as Json };
+    };
+    const expectBound = async (clientId: string, secret: string) => {
+      expect(await tokenWith(clientId, secret)).toMatchObject({ status: 400, body: { error: 'invalid_dpop_proof' } });
+      const bound = await tokenWith(clientId, secret, await dpopProof(key, htu));
+      expect(bound).toMatchObject({ status: 200, body: { token_type: 'DPoP' } });
+      expect(await introspect(bound.body.access_token as string)).toMatchObject({ active: true, token_type: 'DPoP', cnf: { jkt: key.jkt } });
+    };
+    const machine = { confidential: true, grantTypes: ['client_credentials' as const], scope: 'mcp:tools' };
+
+    const created = await createAdminClient(db(), { name: 'Bound machine', ...machine, dpopBound: true }, ADMIN);
+    expect((await findClientRowById(db(), created.client.id))?.metadata).toEqual({ dpop_bound_access_tokens: true });
+    expect((await getClientDetails(db(), created.client.id))?.dpopBound).toBe(true);
+    await expectBound(created.client.clientId, created.clientSecret!);
+    const [createdEvent] = (await listAuditEvents(db(), { target: created.client.clientId, action: 'client.created' })).events;
+    expect(createdEvent.details).toMatchObject({ dpopBound: true });
+
+    // Edited on: bound from then on; an edit that leaves the field out keeps it.
+    const plain = await createAdminClient(db(), { name: 'Plain machine', ...machine }, ADMIN);
+    expect(await tokenWith(plain.client.clientId, plain.clientSecret!)).toMatchObject({ status: 200, body: { token_type: 'Bearer' } });
+    const settings = { name: 'Plain machine', redirectUris: [], grantTypes: ['client_credentials' as const], scope: 'mcp:tools', canIntrospect: false };
+    expect(await updateClient(db(), plain.client.id, { ...settings, dpopBound: true }, ADMIN)).toEqual({ ok: true });
+    await expectBound(plain.client.clientId, plain.clientSecret!);
+    const [edited] = (await listAuditEvents(db(), { target: plain.client.clientId, action: 'client.updated' })).events;
+    expect(edited.details).toEqual({ changed: ['metadata'], metadata: { dpop_bound_access_tokens: true } });
+    expect(await updateClient(db(), plain.client.id, { ...settings, name: 'Renamed machine' }, ADMIN)).toEqual({ ok: true });
+    await expectBound(plain.client.clientId, plain.clientSecret!);
+
+    // Edited off: bearer tokens again.
+    expect(await updateClient(db(), plain.client.id, { ...settings, dpopBound: false }, ADMIN)).toEqual({ ok: true });
+    expect((await findClientRowById(db(), plain.client.id))?.metadata).toEqual({});
+    expect(await tokenWith(plain.client.clientId, plain.clientSecret!)).toMatchObject({ status: 200, body: { token_type: 'Bearer' } });
   });
 
   it('rotates a secret: the new one works for client_credentials at once, the old one gets invalid_client', async () => {

@@ -307,6 +307,24 @@ describe.concurrent.each(providers)('gatehouse CLI on %s', (provider: Provider) 
     expect(await db().prisma.client.count()).toBe(2);
   });
 
+  it('client create --dpop-bound makes a client that must use DPoP-bound tokens (RFC 9449 §5.2)', { timeout: TIMEOUT }, async (ctx) => {
+    const { expect } = ctx;
+    const { env, db } = await setup(ctx, { migrated: true });
+    const made = await runCli(['client', 'create', '--name', 'Bound agent', '--confidential', '--dpop-bound', '--json'], env());
+    expect(made.code, made.stderr).toBe(0);
+    const created = JSON.parse(made.stdout) as Record<string, unknown>;
+    expect(created).toMatchObject({ name: 'Bound agent', dpop_bound_access_tokens: true, grant_types: ['client_credentials'] });
+    // What the token endpoint reads (lib/oauth/token-endpoint.ts).
+    const row = await db().prisma.client.findUniqueOrThrow({ where: { clientId: created.client_id as string } });
+    expect(JSON.parse(row.metadata)).toEqual({ dpop_bound_access_tokens: true });
+
+    const human = await runCli(['client', 'create', '--name', 'Bound app', '--redirect-uri', 'https://app.example.com/cb', '--dpop-bound'], env());
+    expect(human.code, human.stderr).toBe(0);
+    expect(human.stdout).toMatch(/DPoP: +required/);
+    const app = await db().prisma.client.findFirstOrThrow({ where: { name: 'Bound app' } });
+    expect(JSON.parse(app.metadata)).toEqual({ dpop_bound_access_tokens: true });
+  });
+
   it('clients prune deletes unused dynamic clients without a live grant; --dry-run only counts', { timeout: TIMEOUT }, async (ctx) => {
     const { expect } = ctx;
     const { env, db } = await setup(ctx, { migrated: true });

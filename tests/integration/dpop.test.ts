@@ -4,33 +4,22 @@
 // with that key, a proof is single use and names the issuer's token endpoint,
 // server nonces (§8) when configured, clients registered for bound tokens
 // (§5.2), and introspection (§6.2). Without a proof everything stays bearer.
-import { randomUUID } from 'node:crypto';
-import { SignJWT, calculateJwkThumbprint, decodeJwt, exportJWK, generateKeyPair, type CryptoKey, type JWK } from 'jose';
+import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient as createAdminClient } from '../../lib/server/clients/create-client.ts';
 import { listActiveGrantsOfClient } from '../../lib/server/db/client-grants.ts';
 import { listActiveGrantsOfUser } from '../../lib/server/db/grants.ts';
 import { listTokens } from '../../lib/server/db/tokens-admin.ts';
 import { providers } from '../helpers/databases.ts';
+import { dpopProof, newDpopKey, type DpopKey } from '../helpers/dpop.ts';
 import { addMember, assignWorkspace, createTeam, createWorkspace } from '../helpers/factories.ts';
 import { authorizeThroughConsent, basicAuth, createUser, pkcePair, postForm, signInCookie, startProtocolServer, type ProtocolServer } from '../helpers/protocol-server.ts';
 
 const REDIRECT_URI = 'http://127.0.0.1:8765/callback';
 
-type Key = { privateKey: CryptoKey; jwk: JWK; jkt: string };
+type Key = DpopKey;
 type Json = Record<string, unknown>;
-
-async function newKey(): Promise<Key> {
-  const { privateKey, publicKey } = await generateKeyPair('ES256');
-  const jwk = await exportJWK(publicKey);
-  return { privateKey, jwk, jkt: await calculateJwkThumbprint(jwk) };
-}
-
-function dpopProof(key: Key, htu: string, claims: Record<string, unknown> = {}): Promise<string> {
-  return new SignJWT({ htm: 'POST', htu, iat: Math.floor(Date.now() / 1000), jti: randomUUID(), ...claims })
-    .setProtectedHeader({ alg: 'ES256', typ: 'dpop+jwt', jwk: key.jwk })
-    .sign(key.privateKey);
-}
+const newKey = newDpopKey;
 
 describe.each(providers)('DPoP at the token endpoint on %s', (provider) => {
   let server: ProtocolServer;

@@ -33,7 +33,7 @@ export async function fetchClientsPageAction(raw: Record<string, string>): Promi
 // ---------------------------------------------------------------------------
 // Create
 
-export type TCreateClientValues = { name: string; type: string; redirectUris: string; grantTypes: string[]; scopes: string[]; canIntrospect: boolean; jwks: string; jwksUri: string };
+export type TCreateClientValues = { name: string; type: string; redirectUris: string; grantTypes: string[]; scopes: string[]; canIntrospect: boolean; dpopBound: boolean; jwks: string; jwksUri: string };
 export type TCreateClientState = TClientActionResult & {
   values?: TCreateClientValues;
   /** Shown once: the secret is in this answer and nowhere else. */
@@ -49,6 +49,7 @@ function settingsFromForm(form: FormData) {
     grantTypes: form.getAll('grantType').map(String),
     scopes: form.getAll('scope').map(String),
     canIntrospect: form.get('canIntrospect') === 'on',
+    dpopBound: form.get('dpopBound') === 'on',
   };
 }
 
@@ -70,6 +71,7 @@ export async function createClientAction(_previous: TCreateClientState | null, f
         grantTypes: values.grantTypes as never,
         scope: values.scopes.join(' '),
         canIntrospect: values.canIntrospect,
+        dpopBound: values.dpopBound,
         ...keys,
       },
       actorOf(admin),
@@ -95,7 +97,7 @@ export async function updateClientAction(_previous: TClientActionResult | null, 
   const result = await updateClient(
     getAppContext().db,
     id.data,
-    { name: values.name, redirectUris: lines(values.redirectUris), grantTypes: values.grantTypes as never, scope: values.scopes.join(' '), canIntrospect: values.canIntrospect },
+    { name: values.name, redirectUris: lines(values.redirectUris), grantTypes: values.grantTypes as never, scope: values.scopes.join(' '), canIntrospect: values.canIntrospect, dpopBound: values.dpopBound },
     actorOf(admin),
   );
   if (!result.ok) return result;

@@ -97,7 +97,7 @@ export function ClientsList({ initialParams, initialPage, approvalRequired }: { 
   );
 }
 
-const EMPTY_VALUES = { name: '', type: 'public', redirectUris: '', grantTypes: [] as string[], scopes: [] as string[], canIntrospect: false, jwks: '', jwksUri: '' };
+const EMPTY_VALUES = { name: '', type: 'public', redirectUris: '', grantTypes: [] as string[], scopes: [] as string[], canIntrospect: false, dpopBound: false, jwks: '', jwksUri: '' };
 
 export function CreateClientForm({ scopes }: { scopes: string[] }) {
   const [state, action, pending] = useActionState<TCreateClientState | null, FormData>(createClientAction, null);

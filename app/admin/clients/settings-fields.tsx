@@ -6,7 +6,7 @@ const CLIENT_GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_crede
 
 export const inputClass = 'mt-1 w-full rounded-md border border-slate-300 px-3 py-2 text-sm';
 
-export type TSettingsValues = { name: string; redirectUris: string; grantTypes: string[]; scopes: string[]; canIntrospect: boolean };
+export type TSettingsValues = { name: string; redirectUris: string; grantTypes: string[]; scopes: string[]; canIntrospect: boolean; dpopBound: boolean };
 
 const GRANT_HELP: Record<string, string> = {
   authorization_code: 'users sign in and consent (needs a redirect URI)',
@@ -65,6 +65,13 @@ export function SettingsFields({ prefix, values, errors, scopes, children }: { p
         <label htmlFor={`${prefix}-introspect`}>
           May introspect tokens <span className="text-slate-500">— for resource servers (confidential only)</span>
         </label>
+      </div>
+      <div className="flex items-start gap-2 text-sm sm:col-span-2">
+        <input id={`${prefix}-dpop`} type="checkbox" name="dpopBound" defaultChecked={values.dpopBound} aria-describedby={`${prefix}-dpop-help`} className="mt-0.5 h-4 w-4" />
+        <div>
+          <label htmlFor={`${prefix}-dpop`}>Require DPoP-bound tokens (RFC 9449)</label>
+          <p id={`${prefix}-dpop-help`} className="text-xs text-slate-500">The client must send a DPoP proof with every token request; its access tokens are then bound to its key, so a copied token is useless without that key.</p>
+        </div>
       </div>
     </>
   );

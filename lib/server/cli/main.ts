@@ -8,6 +8,7 @@ import { pruneUnusedDynamicClients } from '../clients/prune-dynamic-clients.ts';
 import { MigrationError, applyMigrations } from '../db/migrate.ts';
 import { countLiveAccessTokensByKid, listSigningKeys } from '../db/signing-keys.ts';
 import { createClient } from '../clients/create-client.ts';
+import { dpopBoundOf } from '../clients/client-settings.ts';
 import { activateSigningKey, publishSigningKey, retireExpiredSigningKeys, retireSigningKeyNow, rotateSigningKey } from '../keys/signing-keys.ts';
 import { bootstrap, resolveProcessSecret, seedDatabase, StartupError } from '../runtime/bootstrap.ts';
 import { errorSummary, log, useCliLogging } from '../runtime/logger.ts';
@@ -22,10 +23,11 @@ const USAGE = `usage: gatehouse <command>
   admin create --email E [--password-stdin]
                                      create or promote an administrator
   client create --name N [--redirect-uri U]... [--confidential] [--grant G]...
-                [--jwks-file F | --jwks-uri U] [--scope S] [--introspect] [--json]
+                [--jwks-file F | --jwks-uri U] [--scope S] [--introspect] [--dpop-bound] [--json]
                                      register an OAuth client (prints its secret once);
                                      with a JWK Set file or URL it is key-based
-                                     (private_key_jwt) and has no secret
+                                     (private_key_jwt) and has no secret; --dpop-bound
+                                     requires DPoP proofs and key-bound tokens (RFC 9449)
   clients prune [--idle D] [--dry-run]
                                      delete dynamically registered clients unused for D
                                      (e.g. 30d; default GATEHOUSE_DYNAMIC_CLIENT_MAX_IDLE)
@@ -103,6 +105,7 @@ async function clientCreate(args: string[]): Promise<void> {
     grant: { type: 'string', multiple: true },
     scope: { type: 'string' },
     introspect: { type: 'boolean' },
+    'dpop-bound': { type: 'boolean' },
     'jwks-file': { type: 'string' },
     'jwks-uri': { type: 'string' },
     json: { type: 'boolean' },
@@ -121,13 +124,14 @@ async function clientCreate(args: string[]): Promise<void> {
       grantTypes: (v.grant ?? []) as never,
       scope: v.scope ?? '',
       canIntrospect: Boolean(v.introspect),
+      dpopBound: Boolean(v['dpop-bound']),
       jwks,
       jwksUri: v['jwks-uri'],
     },
     CLI_ACTOR,
   );
   if (v.json) {
-    say(JSON.stringify({ client_id: client.clientId, client_secret: clientSecret ?? undefined, name: client.name, redirect_uris: client.redirectUris, grant_types: client.grantTypes, token_endpoint_auth_method: client.tokenEndpointAuthMethod, jwks_uri: client.jwksUri ?? undefined, scope: client.scope }));
+    say(JSON.stringify({ client_id: client.clientId, client_secret: clientSecret ?? undefined, name: client.name, redirect_uris: client.redirectUris, grant_types: client.grantTypes, token_endpoint_auth_method: client.tokenEndpointAuthMethod, jwks_uri: client.jwksUri ?? undefined, scope: client.scope, dpop_bound_access_tokens: dpopBoundOf(client.metadata) || undefined }));
     return;
   }
   say(`created client "${client.name}"`);
@@ -135,6 +139,7 @@ async function clientCreate(args: string[]): Promise<void> {
   if (clientSecret) say(`  client_secret: ${clientSecret}   (shown once; store it now)`);
   if (client.tokenEndpointAuthMethod === 'private_key_jwt') say(`  auth method:   private_key_jwt (${client.jwksUri ? `keys at ${client.jwksUri}` : `${client.jwks?.keys.length ?? 0} pasted key(s)`}; no secret)`);
   say(`  grant types:   ${client.grantTypes.join(', ')}`);
+  if (dpopBoundOf(client.metadata)) say('  DPoP:          required (access tokens bound to the client\'s key)');
   if (client.redirectUris.length) say(`  redirect URIs: ${client.redirectUris.join(', ')}`);
 }
 

@@ -3,6 +3,7 @@
 // (OAuth 2.1 §2.3.1, RFC 8252 §7.3 — lib/oauth/redirect-uri.ts), grant types
 // that fit the client's kind, and scopes that exist in the scope table.
 import { z } from 'zod';
+import type { OAuthClient } from '../../oauth/ports.ts';
 import { redirectUriProblem } from '../../oauth/redirect-uri.ts';
 
 export const CLIENT_GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials'] as const;
@@ -49,6 +50,17 @@ export function checkClientSettings(input: TClientSettings, ctx: z.RefinementCtx
     const unknown = input.scope.split(' ').filter((s) => s && !knownScopes.has(s));
     if (unknown.length) ctx.addIssue({ code: 'custom', path: ['scope'], message: `unknown scope ${unknown.join(', ')} (add it under Scopes first)` });
   }
+}
+
+/** RFC 9449 §5.2: the client must send DPoP proofs and gets only key-bound tokens (read by lib/oauth/token-endpoint.ts). */
+export function dpopBoundOf(metadata: OAuthClient['metadata']): boolean {
+  return metadata.dpop_bound_access_tokens === true;
+}
+
+/** The metadata with `dpop_bound_access_tokens` set, or dropped (false is the default, RFC 9449 §5.2). */
+export function withDpopBound(metadata: OAuthClient['metadata'], on: boolean): OAuthClient['metadata'] {
+  const { dpop_bound_access_tokens: _dropped, ...rest } = metadata;
+  return on ? { ...rest, dpop_bound_access_tokens: true } : rest;
 }
 
 /** Space-separated, trimmed, without duplicates; empty means any known scope. */

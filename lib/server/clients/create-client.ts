@@ -12,7 +12,7 @@ import type { OAuthClient } from '../../oauth/ports.ts';
 import { insertClient } from '../db/clients.ts';
 import { listScopeNames } from '../db/scope-names.ts';
 import { ONE_KEY_SOURCE, ZJwksText, ZJwksUri } from './client-keys.ts';
-import { checkClientSettings, defaultGrants, normalizeScope, ZClientName, ZGrantTypes, ZRedirectUris } from './client-settings.ts';
+import { checkClientSettings, defaultGrants, normalizeScope, withDpopBound, ZClientName, ZGrantTypes, ZRedirectUris } from './client-settings.ts';
 
 export const CLIENT_ID_PREFIX = 'ghc_';
 export const CLIENT_SECRET_PREFIX = 'gh_cs_';
@@ -27,6 +27,8 @@ export function createClientSchema(knownScopes: ReadonlySet<string> | null = nul
       grantTypes: ZGrantTypes.default([]),
       scope: z.string().trim().max(2000).default('').transform(normalizeScope),
       canIntrospect: z.boolean().default(false),
+      /** Require DPoP proofs and issue only key-bound tokens (RFC 9449 §5.2). */
+      dpopBound: z.boolean().default(false),
       /** A JWK Set of public keys, as JSON text: makes the client key-based. */
       jwks: ZJwksText.optional(),
       /** Where the client publishes its JWK Set: makes the client key-based. */
@@ -74,7 +76,7 @@ export async function createClient(db: Db, raw: TCreateClientInput, actor: Audit
       logoUri: null,
       clientUri: null,
       applicationType: 'web',
-      metadata: {},
+      metadata: withDpopBound({}, input.dpopBound),
       source: 'admin',
       registrationAccessTokenHash: null,
       canIntrospect: input.canIntrospect,
@@ -84,7 +86,7 @@ export async function createClient(db: Db, raw: TCreateClientInput, actor: Audit
       actor,
       action: 'client.created',
       target: { type: 'client', id: clientId },
-      details: { name: input.name, confidential: input.confidential, keyBased, jwksUri: input.jwksUri, grantTypes, scope: input.scope, canIntrospect: input.canIntrospect },
+      details: { name: input.name, confidential: input.confidential, keyBased, jwksUri: input.jwksUri, grantTypes, scope: input.scope, canIntrospect: input.canIntrospect, dpopBound: input.dpopBound },
     },
   );
   return { client, clientSecret: secret?.secret ?? null };

@@ -1,5 +1,5 @@
 // An operator's edit of a client: name, redirect URIs, grant types, scopes,
-// may-introspect — checked as on creation. A client is public or confidential
+// may-introspect, DPoP-bound tokens — checked as on creation. A client is public or confidential
 // for life (changing that would mean issuing or dropping a secret), and a
 // metadata-document client is described by its document: Gatehouse refreshes
 // those fields from it, so an edit here would not last. A self-registered client
@@ -9,7 +9,7 @@ import type { Db } from '../db/client.ts';
 import type { AuditActor } from '../db/audit.ts';
 import { findClientRowById, updateClientSettings } from '../db/clients.ts';
 import { listScopeNames } from '../db/scope-names.ts';
-import { checkClientSettings, fieldErrorsOf, normalizeScope, ZClientName, ZGrantTypes, ZRedirectUris } from './client-settings.ts';
+import { checkClientSettings, fieldErrorsOf, normalizeScope, ZClientName, ZGrantTypes, withDpopBound, ZRedirectUris } from './client-settings.ts';
 
 export const ZUpdateClientSchema = z.object({
   name: ZClientName,
@@ -17,6 +17,8 @@ export const ZUpdateClientSchema = z.object({
   grantTypes: ZGrantTypes.min(1, 'choose at least one grant type'),
   scope: z.string().trim().max(2000).transform(normalizeScope),
   canIntrospect: z.boolean(),
+  /** RFC 9449 §5.2; left out, it stays as it was. */
+  dpopBound: z.boolean().optional(),
 });
 
 export type TUpdateClientInput = z.input<typeof ZUpdateClientSchema>;
@@ -49,6 +51,7 @@ export async function updateClient(db: Db, id: string, raw: TUpdateClientInput, 
       responseTypes: grantTypes.includes('authorization_code') ? ['code'] : [],
       scope: input.scope,
       canIntrospect: input.canIntrospect,
+      metadata: input.dpopBound === undefined ? client.metadata : withDpopBound(client.metadata, input.dpopBound),
     },
     actor,
   );

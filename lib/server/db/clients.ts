@@ -207,6 +207,8 @@ export type ClientDetails = {
   grantTypes: string[];
   scope: string;
   canIntrospect: boolean;
+  /** RFC 9449 §5.2 dpop_bound_access_tokens, from the client's metadata. */
+  dpopBound: boolean;
   disabled: boolean;
   approvedAt: Date | null;
   /** The approving admin's email (or id, if the user is gone). */
@@ -248,6 +250,7 @@ export async function getClientDetails(db: Db, id: string): Promise<ClientDetail
     grantTypes: client.grantTypes,
     scope: client.scope,
     canIntrospect: client.canIntrospect,
+    dpopBound: client.metadata.dpop_bound_access_tokens === true,
     disabled: client.disabled,
     approvedAt: row.approvedAt,
     approvedBy: row.approvedAt ? (approver?.email ?? row.approvedBy) : null,
@@ -271,6 +274,8 @@ export type ClientSettingsChange = {
   responseTypes: string[];
   scope: string;
   canIntrospect: boolean;
+  /** The client's whole metadata (it carries dpop_bound_access_tokens). */
+  metadata: OAuthClient['metadata'];
 };
 
 /** Saves an operator's edit; false when the client is gone. */
@@ -287,6 +292,7 @@ export async function updateClientSettings(db: Db, id: string, change: ClientSet
         responseTypes: JSON.stringify(change.responseTypes),
         scope: change.scope,
         canIntrospect: change.canIntrospect,
+        metadata: JSON.stringify(change.metadata),
       },
     });
     const old = toClient(before);

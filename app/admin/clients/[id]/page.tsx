@@ -52,6 +52,7 @@ export default async function ClientPage({ params }: { params: Promise<{ id: str
     ['Grant types', client.grantTypes.join(', ') || 'none'],
     ['Scopes', client.scope || 'any'],
     ['May introspect', client.canIntrospect ? 'yes' : 'no'],
+    ['DPoP-bound tokens', client.dpopBound ? 'required (RFC 9449)' : 'not required'],
     ['Created', `${formatWhen(client.createdAt)}${client.createdBy ? ` by ${client.createdBy}` : ''}`],
     ['Last used', formatWhen(client.lastUsedAt)],
     ...(client.confidential && !keyBased ? [['Secret rotated', formatWhen(client.secretRotatedAt, 'never')] as [string, React.ReactNode]] : []),
@@ -99,7 +100,7 @@ export default async function ClientPage({ params }: { params: Promise<{ id: str
           <EditClientForm
             id={client.id}
             scopes={scopes}
-            values={{ name: client.name, redirectUris: client.redirectUris.join('\n'), grantTypes: client.grantTypes, scopes: client.scope.split(' ').filter(Boolean), canIntrospect: client.canIntrospect }}
+            values={{ name: client.name, redirectUris: client.redirectUris.join('\n'), grantTypes: client.grantTypes, scopes: client.scope.split(' ').filter(Boolean), canIntrospect: client.canIntrospect, dpopBound: client.dpopBound }}
           />
         )}
       </Card>
