@@ -134,6 +134,9 @@ describe('the edge decision', () => {
     expect(noName.headers['WWW-Authenticate']).toContain('scope="notes:read notes:admin"');
     expect((await decide(forwarded({ authorization: `Bearer ${token}` }))).status).toBe(403);
     expect((await decide(forwarded({ authorization: `Bearer ${token}`, 'mcp-method': 'resources/read', 'mcp-name': 'file:///x' }))).status).toBe(403);
+    // An edge that does not say which HTTP method it saw could be passing a POST with any call.
+    expect((await call(token, 'read_note', { 'x-forwarded-method': undefined })).status).toBe(403);
+    expect((await decide(forwarded({ authorization: `Bearer ${token}`, 'x-forwarded-method': 'GET' }))).status).toBe(200);
     // Methods that call nothing pass for any valid token, so that a client can start.
     for (const method of ['initialize', 'tools/list', 'notifications/initialized']) {
       expect((await decide(forwarded({ authorization: `Bearer ${token}`, 'mcp-method': method }))).status, method).toBe(200);

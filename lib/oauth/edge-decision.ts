@@ -176,7 +176,8 @@ export async function decideEdgeRequest(ctx: OAuthContext, request: { proxySecre
   // The edge sees no DPoP proof it could check against the key (RFC 9449 §7.1).
   if (answer.cnf) return unauthenticated(true, 'dpop_bound_token');
 
-  const httpMethod = (header('x-forwarded-method') ?? 'GET').toUpperCase();
+  // No forwarded method: it could be a POST carrying any call.
+  const httpMethod = (header('x-forwarded-method') ?? '').toUpperCase();
   const mcpMethod = header('mcp-method');
   const rawName = header('mcp-name');
   const mcpName = rawName === undefined ? undefined : decodeMcpHeaderValue(rawName);
