@@ -10,7 +10,7 @@ import { createScope } from '../../lib/server/db/scopes.ts';
 import { createMetrics, type Metrics } from '../../lib/server/observability/metrics.ts';
 import { installMetricsSink } from '../../lib/server/observability/hooks.ts';
 import { providers } from '../helpers/databases.ts';
-import { addMember, assignWorkspace, createTeam, createWorkspace } from '../helpers/factories.ts';
+import { createUserWithWorkspace } from '../helpers/factories.ts';
 import { consentAndRedeem, createUser, postForm, startProtocolServer, type ProtocolServer } from '../helpers/protocol-server.ts';
 
 const PROXY_SECRET = 'edge-proxy-secret-0123456789abcdef';
@@ -31,12 +31,9 @@ describe.each(providers)('the edge decision on %s', (provider) => {
     await createScope(server.db, 'notes:read', { description: 'Read notes', tools: ['read_note'], isDefault: false }, system);
     await createScope(server.db, 'notes:write', { description: 'Write notes', tools: ['write_note'], isDefault: false }, system);
     await createResourceServer(server.db, { url: RESOURCE, name: 'Notes', scopes: ['notes:read', 'notes:write'] }, system);
-    user = await createUser(server);
-    const team = await createTeam(server.db, user.id);
-    await addMember(server.db, team.id, user.id, 'owner');
-    const workspace = await createWorkspace(server.db);
-    await assignWorkspace(server.db, team.id, workspace.id);
-    workspaceKey = workspace.key;
+    const member = await createUserWithWorkspace(server.db);
+    user = member.user;
+    workspaceKey = member.workspace.key;
     clientId = (await createAdminClient(server.db, { name: 'Notes app', confidential: false, redirectUris: [REDIRECT_URI] }, system)).client.clientId;
     metrics = createMetrics({ defaultMetrics: false });
     installMetricsSink(metrics);
