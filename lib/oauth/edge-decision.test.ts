@@ -58,6 +58,7 @@ function forwarded(overrides: Headers = {}): Headers {
     'x-forwarded-host': 'mcp.example.com',
     'x-forwarded-uri': '/mcp',
     'x-forwarded-method': 'POST',
+    'mcp-protocol-version': '2026-07-28',
     ...overrides,
   };
 }
@@ -137,6 +138,9 @@ describe('the edge decision', () => {
     // An edge that does not say which HTTP method it saw could be passing a POST with any call.
     expect((await call(token, 'read_note', { 'x-forwarded-method': undefined })).status).toBe(403);
     expect((await decide(forwarded({ authorization: `Bearer ${token}`, 'x-forwarded-method': 'GET' }))).status).toBe(200);
+    // Headers an older revision's server never checks against the body (a tools/call of another tool could hide behind them).
+    expect((await call(token, 'read_note', { 'mcp-protocol-version': '2025-11-25' })).status).toBe(403);
+    expect((await call(token, 'read_note', { 'mcp-protocol-version': undefined })).status).toBe(403);
     // Methods that call nothing pass for any valid token, so that a client can start.
     for (const method of ['initialize', 'tools/list', 'notifications/initialized']) {
       expect((await decide(forwarded({ authorization: `Bearer ${token}`, 'mcp-method': method }))).status, method).toBe(200);
@@ -187,13 +191,22 @@ describe('the edge decision', () => {
 
 describe('which tool a request needs', () => {
   it('names the tool of a tools/call, * when it cannot tell, nothing for methods that call nothing', () => {
-    expect(toolNeeded('POST', 'tools/call', 'read_note')).toBe('read_note');
-    expect(toolNeeded('POST', 'tools/call', undefined)).toBe('*');
-    expect(toolNeeded('POST', undefined, undefined)).toBe('*');
-    expect(toolNeeded('POST', 'prompts/get', 'p')).toBe('*');
-    expect(toolNeeded('POST', 'tools/list', undefined)).toBeNull();
-    expect(toolNeeded('GET', undefined, undefined)).toBeNull();
-    expect(toolNeeded('PATCH', 'tools/list', undefined)).toBe('*');
+    const v = '2026-07-28';
+    expect(toolNeeded('POST', { method: 'tools/call', name: 'read_note', protocolVersion: v })).toBe('read_note');
+    expect(toolNeeded('POST', { method: 'tools/call', protocolVersion: v })).toBe('*');
+    expect(toolNeeded('POST', { protocolVersion: v })).toBe('*');
+    expect(toolNeeded('POST', { method: 'prompts/get', name: 'p', protocolVersion: v })).toBe('*');
+    expect(toolNeeded('POST', { method: 'tools/list', protocolVersion: v })).toBeNull();
+    expect(toolNeeded('GET', {})).toBeNull();
+    expect(toolNeeded('PATCH', { method: 'tools/list', protocolVersion: v })).toBe('*');
+  });
+
+  it('trusts Mcp-Method and Mcp-Name only from a revision whose servers check them against the body', () => {
+    for (const protocolVersion of [undefined, '2025-11-25', '2025-06-18', 'garbage', '9999']) {
+      expect(toolNeeded('POST', { method: 'tools/call', name: 'read_note', protocolVersion }), String(protocolVersion)).toBe('*');
+      expect(toolNeeded('POST', { method: 'tools/list', protocolVersion }), String(protocolVersion)).toBe('*');
+    }
+    expect(toolNeeded('POST', { method: 'tools/call', name: 'read_note', protocolVersion: '2027-01-01' })).toBe('read_note');
   });
 
   it('matches a resource at a path-segment boundary, the longest first', () => {

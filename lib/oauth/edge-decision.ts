@@ -66,13 +66,24 @@ export function decodeMcpHeaderValue(value: string): string | null {
 }
 
 /**
- * The tool a request needs: its name for a `tools/call`, `*` when it could
- * be anything (no `Mcp-Method`, no `Mcp-Name` on a `tools/call`, a method
- * outside NAME_FREE_METHODS), null when it calls none.
+ * The first revision whose servers must reject a request whose `Mcp-Method` or
+ * `Mcp-Name` disagrees with its body. Headers of an older one are not to be
+ * trusted (MCP 2026-07-28 Streamable HTTP, Server Validation): its servers
+ * never compare them with the body, and refuse a version they don't speak.
  */
-export function toolNeeded(httpMethod: string, mcpMethod: string | undefined, mcpName: string | null | undefined): string | null {
+export const HEADER_VALIDATING_REVISION = '2026-07-28';
+
+/**
+ * The tool a request needs: its name for a `tools/call`, `*` when it could
+ * be anything (no `Mcp-Method`, headers of a revision before
+ * HEADER_VALIDATING_REVISION, no `Mcp-Name` on a `tools/call`, a method outside
+ * NAME_FREE_METHODS), null when it calls none.
+ */
+export function toolNeeded(httpMethod: string, mcp: { method?: string; name?: string | null; protocolVersion?: string }): string | null {
   if (BODYLESS_METHODS.has(httpMethod)) return null;
+  const { method: mcpMethod, name: mcpName, protocolVersion } = mcp;
   if (httpMethod !== 'POST' || !mcpMethod) return EVERY_TOOL;
+  if (!protocolVersion || !/^\d{4}-\d{2}-\d{2}$/.test(protocolVersion) || protocolVersion < HEADER_VALIDATING_REVISION) return EVERY_TOOL;
   if (mcpMethod === 'tools/call') return mcpName || EVERY_TOOL;
   if (NAME_FREE_METHODS.has(mcpMethod) || mcpMethod.startsWith('notifications/')) return null;
   return EVERY_TOOL;
@@ -182,7 +193,7 @@ export async function decideEdgeRequest(ctx: OAuthContext, request: { proxySecre
   const rawName = header('mcp-name');
   const mcpName = rawName === undefined ? undefined : decodeMcpHeaderValue(rawName);
   if (mcpName === null) return await refuse(ctx, answer, server, { tool: null, mcpMethod, reason: 'malformed_mcp_name' });
-  const tool = toolNeeded(httpMethod, mcpMethod, mcpName);
+  const tool = toolNeeded(httpMethod, { method: mcpMethod, name: mcpName, protocolVersion: header('mcp-protocol-version') });
   if (tool === null || answer.tools.includes(EVERY_TOOL) || (tool !== EVERY_TOOL && answer.tools.includes(tool))) {
     return { decision: 'allow', status: 200, headers: await trustedHeaders(ctx, answer, server.url), resource: server.url };
   }

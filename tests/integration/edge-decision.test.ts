@@ -51,6 +51,7 @@ describe.each(providers)('the edge decision on %s', (provider) => {
         'x-forwarded-host': 'notes.mcp.example',
         'x-forwarded-uri': '/mcp',
         'x-forwarded-method': 'POST',
+        'mcp-protocol-version': '2026-07-28',
         ...headers,
       },
     });

@@ -1,8 +1,11 @@
 // An MCP server built from the plain MCP TypeScript SDK, with no Gatehouse code
 // in it, behind the real nginx rendering e2e/edge/mcp-host.conf.template (the
 // configuration docs/deploy.md gives), reached by the MCP SDK client: nginx asks
-// Gatehouse's edge decision endpoint about each request. An allowed tool runs
-// and sees who called it; another gets 403 insufficient_scope through nginx.
+// Gatehouse's edge decision endpoint about each request. The SDK releases here
+// speak revisions before 2026-07-28, whose servers never compare Mcp-Method and
+// Mcp-Name with the body: a token passes to such a server only when it allows
+// every tool; a narrower one gets 403 insufficient_scope through nginx, and
+// headers that lie about the body never reach a tool.
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -28,8 +31,13 @@ const system = { type: 'system' } as const;
 function startPlainMcpServer(): Promise<http.Server> {
   const server = http.createServer(async (req, res) => {
     const mcp = new McpServer({ name: 'notes', version: '1.0.0' });
-    mcp.registerTool('read_note', { description: 'Read a note' }, async () => ({ content: [{ type: 'text', text: `read for ${req.headers['x-gatehouse-subject']}` }] }));
-    mcp.registerTool('write_note', { description: 'Write a note' }, async () => ({ content: [{ type: 'text', text: 'written' }] }));
+    const tool = (name: string, text: () => string) =>
+      mcp.registerTool(name, { description: name }, async () => {
+        ran.set(name, (ran.get(name) ?? 0) + 1);
+        return { content: [{ type: 'text', text: text() }] };
+      });
+    tool('read_note', () => `read for ${req.headers['x-gatehouse-subject']}`);
+    tool('write_note', () => 'written');
     const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
     await mcp.connect(transport);
     await transport.handleRequest(req, res);
@@ -37,34 +45,29 @@ function startPlainMcpServer(): Promise<http.Server> {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
 }
 
-/**
- * The client's fetch mirrors `method` and `params.name` into `Mcp-Method` and
- * `Mcp-Name`, as a client of MCP 2026-07-28 does (Standard Request Headers);
- * the SDK releases here speak an earlier revision to this server. It keeps the
- * last response's status and headers, to look at its WWW-Authenticate.
- */
 type Seen = { last?: Pick<Response, 'status' | 'headers'> };
 
-function mirroringFetch(seen: Seen): typeof fetch {
+/** Keeps the last response's status and headers, to look at its WWW-Authenticate. */
+function recordingFetch(seen: Seen): typeof fetch {
   return async (input, init) => {
-    const headers = new Headers(init?.headers);
-    if (typeof init?.body === 'string') {
-      const message = JSON.parse(init.body) as { method?: string; params?: { name?: unknown } };
-      if (message.method) headers.set('mcp-method', message.method);
-      if (message.method === 'tools/call' && typeof message.params?.name === 'string') headers.set('mcp-name', message.params.name);
-    }
-    const response = await fetch(input, { ...init, headers });
+    const response = await fetch(input, init);
     seen.last = { status: response.status, headers: response.headers };
     return response;
   };
 }
+
+/** How often each tool ran. */
+const ran = new Map<string, number>();
 
 describe('an unmodified MCP server behind nginx and the edge decision', () => {
   let gatehouse: ProtocolServer;
   let mcpServer: http.Server;
   let nginx: RunningNginx;
   let resource: string;
+  /** notes:read: read_note only. */
   let token: string;
+  /** notes:all: every tool. */
+  let allTools: string;
   let userId: string;
   let dir: string;
 
@@ -76,11 +79,14 @@ describe('an unmodified MCP server behind nginx and the edge decision', () => {
     resource = `http://${publicHost}/mcp`;
     await createScope(gatehouse.db, 'notes:read', { description: 'Read notes', tools: ['read_note'], isDefault: false }, system);
     await createScope(gatehouse.db, 'notes:write', { description: 'Write notes', tools: ['write_note'], isDefault: false }, system);
-    await createResourceServer(gatehouse.db, { url: resource, name: 'Notes', scopes: ['notes:read', 'notes:write'] }, system);
+    await createScope(gatehouse.db, 'notes:all', { description: 'Everything in notes', tools: ['*'], isDefault: false }, system);
+    await createResourceServer(gatehouse.db, { url: resource, name: 'Notes', scopes: ['notes:read', 'notes:write', 'notes:all'] }, system);
     const user = await createUser(gatehouse);
     userId = user.id;
     const clientId = (await createAdminClient(gatehouse.db, { name: 'Notes app', confidential: false, redirectUris: [REDIRECT_URI] }, system)).client.clientId;
-    token = (await consentAndRedeem<{ access_token: string }>(gatehouse, user, { clientId, redirectUri: REDIRECT_URI, scope: 'notes:read', resource })).access_token;
+    const tokenFor = async (scope: string) => (await consentAndRedeem<{ access_token: string }>(gatehouse, user, { clientId, redirectUri: REDIRECT_URI, scope, resource })).access_token;
+    token = await tokenFor('notes:read');
+    allTools = await tokenFor('notes:all');
 
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-edge-nginx-'));
     const site = renderNginxSite(
@@ -107,29 +113,56 @@ describe('an unmodified MCP server behind nginx and the edge decision', () => {
   async function connect(accessToken: string | null, seen: Seen = {}) {
     const client = new Client({ name: 'edge-test', version: '1.0.0' });
     const transport = new StreamableHTTPClientTransport(new URL(resource), {
-      fetch: mirroringFetch(seen),
+      fetch: recordingFetch(seen),
       requestInit: accessToken ? { headers: { authorization: `Bearer ${accessToken}` } } : {},
     });
     await client.connect(transport);
     return client;
   }
 
-  it('runs a tool the token’s scopes unlock, telling the server who called', async () => {
-    const client = await connect(token);
+  it('runs any tool for a token that allows every tool, telling the server who called', async () => {
+    const client = await connect(allTools);
     const result = await client.callTool({ name: 'read_note', arguments: {} });
     expect(result.content).toEqual([{ type: 'text', text: `read for ${userId}` }]);
+    expect((await client.callTool({ name: 'write_note', arguments: {} })).content).toEqual([{ type: 'text', text: 'written' }]);
     await client.close();
   });
 
-  it('refuses a tool outside them with 403 insufficient_scope and every scope the call needs, through nginx', async () => {
+  it('refuses a narrower token with 403 insufficient_scope and every scope it needs, through nginx', async () => {
     const seen: Seen = {};
-    const client = await connect(token, seen);
-    await expect(client.callTool({ name: 'write_note', arguments: {} })).rejects.toThrow(/403/);
+    await expect(connect(token, seen)).rejects.toThrow(/403/);
     expect(seen.last?.status).toBe(403);
     expect(seen.last?.headers.get('www-authenticate')).toBe(
-      `Bearer error="insufficient_scope", scope="notes:read notes:write", resource_metadata="http://${new URL(resource).host}/.well-known/oauth-protected-resource/mcp"`,
+      `Bearer error="insufficient_scope", scope="notes:read notes:all", resource_metadata="http://${new URL(resource).host}/.well-known/oauth-protected-resource/mcp"`,
     );
-    await client.close();
+  });
+
+  it('lets no tool run behind headers that disagree with the body', async () => {
+    const before = ran.get('write_note') ?? 0;
+    const response = await fetch(resource, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${token}`,
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        // The edge allows read_note for this token under a revision whose servers check the body…
+        'mcp-protocol-version': '2026-07-28',
+        'mcp-method': 'tools/call',
+        'mcp-name': 'read_note',
+      },
+      // …and this server, which speaks none, refuses the request rather than run write_note.
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'write_note', arguments: {} } }),
+    });
+    expect(response.status).toBe(400);
+    expect(ran.get('write_note') ?? 0).toBe(before);
+    // Claiming an older revision, the headers are not trusted at all.
+    const older = await fetch(resource, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2025-11-25', 'mcp-method': 'tools/call', 'mcp-name': 'read_note' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'write_note', arguments: {} } }),
+    });
+    expect(older.status).toBe(403);
+    expect(ran.get('write_note') ?? 0).toBe(before);
   });
 
   it('answers 401 with resource_metadata without a token, and serves that document from the MCP host', async () => {
@@ -139,7 +172,7 @@ describe('an unmodified MCP server behind nginx and the edge decision', () => {
     expect(challenge).toBe(`Bearer resource_metadata="http://${new URL(resource).host}/.well-known/oauth-protected-resource/mcp"`);
     const metadata = await fetch(/resource_metadata="([^"]+)"/.exec(challenge)![1]);
     expect(metadata.status).toBe(200);
-    expect(await metadata.json()).toMatchObject({ resource, authorization_servers: [gatehouse.issuer], scopes_supported: ['notes:read', 'notes:write'] });
+    expect(await metadata.json()).toMatchObject({ resource, authorization_servers: [gatehouse.issuer], scopes_supported: ['notes:read', 'notes:write', 'notes:all'] });
   });
 
   it('passes on the identity from Gatehouse’s answer, never one a client sends itself', async () => {
@@ -149,7 +182,7 @@ describe('an unmodified MCP server behind nginx and the edge decision', () => {
         headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-method': 'tools/call', 'mcp-name': 'read_note', 'x-gatehouse-subject': 'forged', ...headers },
         body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'read_note', arguments: {} } }),
       });
-    const answered = await call({ authorization: `Bearer ${token}` });
+    const answered = await call({ authorization: `Bearer ${allTools}` });
     expect(answered.status).toBe(200);
     expect(JSON.stringify(await answered.json())).toContain(`read for ${userId}`);
     // A client's own proxy secret and forwarded URI make no difference at the edge.
