@@ -138,6 +138,11 @@ describe.each(providers)('the edge decision on %s', (provider) => {
     });
     // Without the proxy secret the host is Gatehouse's own, where nothing is registered at /mcp.
     expect((await server.fetch('/.well-known/oauth-protected-resource/mcp', { headers: { 'x-forwarded-host': 'notes.mcp.example', 'x-forwarded-proto': 'https' } })).status).toBe(404);
+    // Another host's bare document names only a resource registered at its root, never Gatehouse.
+    expect((await server.fetch('/.well-known/oauth-protected-resource', { headers: forwardedHost })).status).toBe(404);
+    await createResourceServer(server.db, { url: 'https://root.mcp.example/', name: 'Root', scopes: ['notes:read'] }, system);
+    const root = await server.fetch('/.well-known/oauth-protected-resource', { headers: { ...forwardedHost, 'x-forwarded-host': 'root.mcp.example' } });
+    expect(((await root.json()) as { resource: string }).resource).toBe('https://root.mcp.example/');
     // Gatehouse's own document is unchanged.
     const own = (await (await server.fetch('/.well-known/oauth-protected-resource')).json()) as { resource: string; scopes_supported: string[] };
     expect(own.resource).toBe(server.issuer);

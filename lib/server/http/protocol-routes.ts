@@ -114,17 +114,17 @@ async function servePublishedResource(req: IncomingMessage, res: ServerResponse,
   return true;
 }
 
-const serveProtectedResource: Handler = async (req, res, app, url) => {
-  // Gatehouse's own document, unless the edge asks for an MCP host's root resource.
-  const forwarded = trustedForwardedUrl(app.config.forwardAuth.proxySecret, headerReader(req));
-  if (forwarded && forwarded.origin !== new URL(app.config.issuer).origin && (await servePublishedResource(req, res, app, url))) return;
-  const scopes = await getOAuthContext(app).store.listScopes();
-  sendJsonText(res, 200, serialized(scopes, `pr ${app.config.issuer}`, () => protectedResourceMetadata(app.config.issuer, scopeNames(scopes))), DISCOVERY_HEADERS);
-};
-
 const serveRegisteredResource: Handler = async (req, res, app, url) => {
   if (await servePublishedResource(req, res, app, url)) return;
   sendJson(res, 404, { error: 'not_found', error_description: 'no registered resource server has this metadata document' }, DISCOVERY_HEADERS);
+};
+
+const serveProtectedResource: Handler = async (req, res, app, url) => {
+  // Gatehouse's own document, unless the edge asks for another host: then only a resource registered at its root.
+  const forwarded = trustedForwardedUrl(app.config.forwardAuth.proxySecret, headerReader(req));
+  if (forwarded && forwarded.origin !== new URL(app.config.issuer).origin) return serveRegisteredResource(req, res, app, url);
+  const scopes = await getOAuthContext(app).store.listScopes();
+  sendJsonText(res, 200, serialized(scopes, `pr ${app.config.issuer}`, () => protectedResourceMetadata(app.config.issuer, scopeNames(scopes))), DISCOVERY_HEADERS);
 };
 
 /** GET /edge/decision (any method: nginx auth_request and Traefik ForwardAuth subrequests); docs/deploy.md. */
