@@ -233,7 +233,7 @@ function recordRefusal(ctx: OAuthContext, answer: Active, server: ResourceServer
       reason: refusal.reason,
       subject: answer.sub,
       token_kind: answer.token_kind,
-      ...(refusal.tool ? { tool: refusal.tool } : {}),
+      ...(refusal.tool ? { tool: refusal.tool.slice(0, 200) } : {}),
       ...(refusal.mcpMethod ? { mcp_method: refusal.mcpMethod.slice(0, 100) } : {}),
     },
   });
