@@ -16,9 +16,15 @@ export type NginxSiteValues = {
   listen: string;
   serverName: string;
   gatehouseUpstream: string;
-  oauth2ProxyUpstream: string;
+  oauth2ProxyUpstream?: string;
   proxySecret: string;
+  /** For mcp-host.conf.template: the MCP server's address, and the host of its registered URL. */
+  mcpUpstream?: string;
+  publicHost?: string;
 };
+
+/** An MCP server protected at the edge by Gatehouse's decision endpoint (docs/deploy.md). */
+export const MCP_HOST_TEMPLATE_FILE = path.join(HERE, 'mcp-host.conf.template');
 
 /** The template with its {{…}} placeholders filled in; refuses to leave any behind. */
 export function renderNginxSite(values: NginxSiteValues, template = fs.readFileSync(NGINX_TEMPLATE_FILE, 'utf8')): string {
@@ -27,8 +33,10 @@ export function renderNginxSite(values: NginxSiteValues, template = fs.readFileS
     LISTEN: values.listen,
     SERVER_NAME: values.serverName,
     GATEHOUSE_UPSTREAM: values.gatehouseUpstream,
-    OAUTH2_PROXY_UPSTREAM: values.oauth2ProxyUpstream,
     PROXY_SECRET: values.proxySecret,
+    ...(values.oauth2ProxyUpstream ? { OAUTH2_PROXY_UPSTREAM: values.oauth2ProxyUpstream } : {}),
+    ...(values.mcpUpstream ? { MCP_UPSTREAM: values.mcpUpstream } : {}),
+    ...(values.publicHost ? { PUBLIC_HOST: values.publicHost } : {}),
   };
   // Only outside comments: the header comment documents the placeholders.
   const body = template
@@ -95,8 +103,6 @@ async function waitForPort(port: number, child: ChildProcess, timeoutMs: number)
 }
 
 export async function startNginx(opts: { dir: string; port: number; gatehousePort: number; oauth2ProxyPort: number; proxySecret: string }): Promise<RunningNginx> {
-  const dir = path.resolve(opts.dir);
-  fs.mkdirSync(path.join(dir, 'tmp'), { recursive: true });
   const site = renderNginxSite({
     listen: `127.0.0.1:${opts.port}`,
     serverName: 'localhost',
@@ -104,6 +110,14 @@ export async function startNginx(opts: { dir: string; port: number; gatehousePor
     oauth2ProxyUpstream: `127.0.0.1:${opts.oauth2ProxyPort}`,
     proxySecret: opts.proxySecret,
   });
+  return startNginxSite({ dir: opts.dir, port: opts.port, site });
+}
+
+/** Runs nginx with a rendered site listening on 127.0.0.1:`port`. */
+export async function startNginxSite(opts: { dir: string; port: number; site: string }): Promise<RunningNginx> {
+  const { site } = opts;
+  const dir = path.resolve(opts.dir);
+  fs.mkdirSync(path.join(dir, 'tmp'), { recursive: true });
   const configFile = path.join(dir, 'nginx.conf');
   fs.writeFileSync(configFile, nginxMainConfig(dir, site), { mode: 0o600 });
   const errorLog = path.join(dir, 'error.log');

@@ -13,6 +13,8 @@ export const ENDPOINTS = {
   revocation: '/oauth/revoke',
   introspection: '/oauth/introspect',
   jwks: '/.well-known/jwks.json',
+  /** nginx auth_request / Traefik ForwardAuth in front of MCP servers (lib/oauth/edge-decision.ts). */
+  edgeDecision: '/edge/decision',
 } as const;
 
 const CLIENT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'];
@@ -79,5 +81,31 @@ export function protectedResourceMetadata(issuer: string, scopes: string[]) {
     bearer_methods_supported: ['header'],
     scopes_supported: scopes.filter((s) => s !== 'offline_access'),
     resource_name: 'Gatehouse',
+  };
+}
+
+/**
+ * Where a resource publishes its RFC 9728 document: the well-known segment is
+ * inserted between the origin and the resource's path (RFC 9728 §3.1).
+ */
+export function resourceMetadataUrl(resource: string): string {
+  const url = new URL(resource);
+  const path = url.pathname === '/' ? '' : url.pathname;
+  return `${url.origin}/.well-known/oauth-protected-resource${path}`;
+}
+
+/**
+ * RFC 9728 §2 for a registered resource server, answered by Gatehouse for an
+ * MCP server behind the edge (docs/deploy.md). `offline_access` is the
+ * client's business with Gatehouse, never the resource's (RFC 9728 §2).
+ */
+export function registeredResourceMetadata(issuer: string, server: { url: string; name: string; scopes: string[] }, knownScopes: string[]) {
+  const scopes = server.scopes.length > 0 ? server.scopes : knownScopes;
+  return {
+    resource: server.url,
+    authorization_servers: [issuer],
+    bearer_methods_supported: ['header'],
+    scopes_supported: scopes.filter((s) => s !== 'offline_access'),
+    resource_name: server.name,
   };
 }

@@ -139,7 +139,8 @@ export type SecurityEvent = {
     | 'oauth.client_registered'
     | 'oauth.client_updated'
     | 'oauth.client_deleted'
-    | 'oauth.token_revoked';
+    | 'oauth.token_revoked'
+    | 'oauth.edge_refused';
   /** The public client identifier (client_id), as admins see it. */
   clientId?: string;
   userId?: string;

@@ -119,6 +119,16 @@ export async function createWorkspace(db: Db, key = unique('ws_')): Promise<Test
   return { id: row.id, key: row.key };
 }
 
+/** A user who owns a team with one workspace: someone with something to share at consent. */
+export async function createUserWithWorkspace(db: Db): Promise<{ user: User; workspace: TestWorkspace }> {
+  const user = await createUser(db);
+  const team = await createTeam(db, user.id);
+  await addMember(db, team.id, user.id, 'owner');
+  const workspace = await createWorkspace(db);
+  await assignWorkspace(db, team.id, workspace.id);
+  return { user, workspace };
+}
+
 export async function assignWorkspace(db: Db, teamId: string, workspaceId: string): Promise<void> {
   await db.prisma.teamWorkspaceAssignment.create({ data: { teamId, workspaceId } });
 }

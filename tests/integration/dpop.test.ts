@@ -12,7 +12,7 @@ import { listActiveGrantsOfUser } from '../../lib/server/db/grants.ts';
 import { listTokens } from '../../lib/server/db/tokens-admin.ts';
 import { providers } from '../helpers/databases.ts';
 import { dpopProof, newDpopKey, type DpopKey } from '../helpers/dpop.ts';
-import { addMember, assignWorkspace, createTeam, createWorkspace } from '../helpers/factories.ts';
+import { createUserWithWorkspace } from '../helpers/factories.ts';
 import { authorizeThroughConsent, basicAuth, createUser, pkcePair, postForm, signInCookie, startProtocolServer, type ProtocolServer } from '../helpers/protocol-server.ts';
 
 const REDIRECT_URI = 'http://127.0.0.1:8765/callback';
@@ -33,12 +33,9 @@ describe.each(providers)('DPoP at the token endpoint on %s', (provider) => {
   beforeAll(async () => {
     server = await startProtocolServer({ provider, env: { GATEHOUSE_REFRESH_REUSE_GRACE: '30' } });
     htu = `${server.issuer}/oauth/token`;
-    user = await createUser(server);
-    const team = await createTeam(server.db, user.id);
-    await addMember(server.db, team.id, user.id, 'owner');
-    const workspace = await createWorkspace(server.db);
-    await assignWorkspace(server.db, team.id, workspace.id);
-    workspaceKey = workspace.key;
+    const member = await createUserWithWorkspace(server.db);
+    user = member.user;
+    workspaceKey = member.workspace.key;
     publicClientId = (await createAdminClient(server.db, { name: 'DPoP public client', confidential: false, redirectUris: [REDIRECT_URI] }, { type: 'system' })).client.clientId;
     const created = await createAdminClient(server.db, { name: 'Resource server', confidential: true, canIntrospect: true, scope: 'mcp:tools' }, { type: 'system' });
     rs = { clientId: created.client.clientId, secret: created.clientSecret! };

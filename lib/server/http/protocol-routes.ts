@@ -5,7 +5,8 @@ import { AuthorizationError, readAuthorizationParams, toSearchParams } from '../
 import { currentDpopNonce } from '../../oauth/dpop.ts';
 import { OAuthError } from '../../oauth/errors.ts';
 import { handleIntrospectionRequest } from '../../oauth/introspection.ts';
-import { ENDPOINTS, authorizationServerMetadata, metadataPaths, protectedResourceMetadata } from '../../oauth/metadata.ts';
+import { decideEdgeRequest, trustedForwardedUrl, type HeaderReader } from '../../oauth/edge-decision.ts';
+import { ENDPOINTS, authorizationServerMetadata, metadataPaths, protectedResourceMetadata, registeredResourceMetadata } from '../../oauth/metadata.ts';
 import { handleRevocationRequest } from '../../oauth/revocation.ts';
 import { handleTokenRequest, type FormParams } from '../../oauth/token-endpoint.ts';
 import { readPresentedCredentials } from '../../oauth/client-auth.ts';
@@ -13,7 +14,7 @@ import type { AppContext } from '../context.ts';
 import { getOAuthContext } from '../oauth/provider.ts';
 import { clientIp, readBody, readForm } from './body.ts';
 import { handleConsentDecision } from './consent-decision.ts';
-import { countRateLimitHit } from '../observability/hooks.ts';
+import { countEdgeDecision, countRateLimitHit } from '../observability/hooks.ts';
 import { log } from '../runtime/logger.ts';
 import { rateLimiterOf } from './rate-limit.ts';
 import { tokenClientLimits, type TokenClientLimits } from './token-client-limits.ts';
@@ -88,10 +89,52 @@ const serveMetadata: Handler = async (_req, res, app) => {
   sendJsonText(res, 200, serialized(scopes, variant, () => authorizationServerMetadata(app.config.issuer, scopeNames(scopes), features)), DISCOVERY_HEADERS);
 };
 
-const serveProtectedResource: Handler = async (_req, res, app) => {
+const headerReader = (req: IncomingMessage): HeaderReader => (name) => {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+};
+
+const PROTECTED_RESOURCE_PREFIX = '/.well-known/oauth-protected-resource';
+
+/**
+ * RFC 9728 §3.1 for a registered resource server: the path after the
+ * well-known segment is the resource's path, on the MCP host the edge names
+ * (X-Forwarded-Host, trusted only with the proxy secret) or else on
+ * Gatehouse's own origin. Null when no registered server lives there.
+ */
+async function servePublishedResource(req: IncomingMessage, res: ServerResponse, app: AppContext, url: URL): Promise<boolean> {
+  const forwarded = trustedForwardedUrl(app.config.forwardAuth.proxySecret, headerReader(req));
+  const origin = forwarded?.origin ?? new URL(app.config.issuer).origin;
+  const path = url.pathname.slice(PROTECTED_RESOURCE_PREFIX.length) || '/';
+  const store = getOAuthContext(app).store;
+  const server = (await store.listResourceServers()).find((s) => URL.canParse(s.url) && new URL(s.url).origin === origin && new URL(s.url).pathname === path);
+  if (!server) return false;
+  const known = (await store.listScopes()).map((s) => s.name);
+  sendJson(res, 200, registeredResourceMetadata(app.config.issuer, server, known), DISCOVERY_HEADERS);
+  return true;
+}
+
+const serveRegisteredResource: Handler = async (req, res, app, url) => {
+  if (await servePublishedResource(req, res, app, url)) return;
+  sendJson(res, 404, { error: 'not_found', error_description: 'no registered resource server has this metadata document' }, DISCOVERY_HEADERS);
+};
+
+const serveProtectedResource: Handler = async (req, res, app, url) => {
+  // Gatehouse's own document, unless the edge asks for another host: then only a resource registered at its root.
+  const forwarded = trustedForwardedUrl(app.config.forwardAuth.proxySecret, headerReader(req));
+  if (forwarded && forwarded.origin !== new URL(app.config.issuer).origin) return serveRegisteredResource(req, res, app, url);
   const scopes = await getOAuthContext(app).store.listScopes();
   sendJsonText(res, 200, serialized(scopes, `pr ${app.config.issuer}`, () => protectedResourceMetadata(app.config.issuer, scopeNames(scopes))), DISCOVERY_HEADERS);
 };
+
+/** GET /edge/decision (any method: nginx auth_request and Traefik ForwardAuth subrequests); docs/deploy.md. */
+const edgeDecision: Handler = async (req, res, app) => {
+  const decision = await decideEdgeRequest(getOAuthContext(app), { proxySecret: app.config.forwardAuth.proxySecret, header: headerReader(req) });
+  countEdgeDecision(decision.resource, decision.decision);
+  if (decision.decision === 'refused') log('info', 'edge request refused', { reason: decision.reason, resource: decision.resource });
+  sendEmpty(res, decision.status, { ...NO_STORE, ...decision.headers });
+};
+const EDGE_METHODS = Object.fromEntries(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'].map((m) => [m, edgeDecision]));
 
 const serveJwks: Handler = async (_req, res, app) => {
   const keys = await getOAuthContext(app).keys.getPublicKeys();
@@ -185,6 +228,7 @@ function routes(app: AppContext): Map<string, Route> {
   for (const p of [...paths.authorizationServer, ...paths.openid]) table.set(p, { methods: { GET: serveMetadata }, cors: true });
   for (const p of paths.protectedResource) table.set(p, { methods: { GET: serveProtectedResource }, cors: true });
   table.set(ENDPOINTS.jwks, { methods: { GET: serveJwks }, cors: true });
+  table.set(ENDPOINTS.edgeDecision, { methods: EDGE_METHODS, cors: false });
   table.set(ENDPOINTS.token, { methods: { POST: token }, cors: true, limit: { perIp: 600, windowSeconds: 10 } });
   table.set(ENDPOINTS.revocation, { methods: { POST: revoke }, cors: true, limit: { perIp: 600, windowSeconds: 10 } });
   table.set(ENDPOINTS.introspection, { methods: { POST: introspect }, cors: false, limit: { perIp: 3000, windowSeconds: 10 } });
@@ -196,6 +240,8 @@ function routes(app: AppContext): Map<string, Route> {
   return table;
 }
 
+const PUBLISHED_RESOURCE_ROUTE: Route = { methods: { GET: serveRegisteredResource }, cors: true };
+
 const routeTables = new WeakMap<AppContext['config'], Map<string, Route>>();
 
 function findRoute(app: AppContext, pathname: string): Route | null {
@@ -206,6 +252,7 @@ function findRoute(app: AppContext, pathname: string): Route | null {
   if (pathname.startsWith(`${ENDPOINTS.registration}/`)) {
     return { methods: { GET: handleRegistration, PUT: handleRegistration, DELETE: handleRegistration }, cors: true };
   }
+  if (pathname.startsWith(`${PROTECTED_RESOURCE_PREFIX}/`)) return PUBLISHED_RESOURCE_ROUTE;
   return null;
 }
 

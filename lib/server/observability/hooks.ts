@@ -3,6 +3,7 @@
 // on globalThis when the server starts. Code bundled into Next.js (the consent
 // page uses the OAuth store) therefore counts into the same registry, and the
 // CLI, which never installs a sink, counts nothing.
+import type { EdgeDecisionKind } from '../../oauth/edge-decision.ts';
 import type { SecurityEvent } from '../../oauth/ports.ts';
 
 export type TokenKind = 'access' | 'refresh';
@@ -21,6 +22,7 @@ export type MetricsSink = {
   securityEvent(event: SecurityEvent): void;
   tokensIssued(kind: TokenKind, grantType: IssuingGrant, count: number): void;
   rateLimitHit(route: string, key: RateLimitKey): void;
+  edgeDecision(resource: string, decision: EdgeDecisionKind): void;
 };
 
 const globalForHooks = globalThis as unknown as {
@@ -64,6 +66,14 @@ export function countTokensIssued(kind: TokenKind, grantType: IssuingGrant, coun
  */
 export function countRateLimitHit(route: string, key: RateLimitKey = 'ip'): void {
   safely((s) => s.rateLimitHit(route, key));
+}
+
+/**
+ * One answer of the edge decision endpoint. `resource` is the registered
+ * resource server's URL (admins register a bounded set), or `none`.
+ */
+export function countEdgeDecision(resource: string | null, decision: EdgeDecisionKind): void {
+  safely((s) => s.edgeDecision(resource ?? 'none', decision));
 }
 
 /**
@@ -123,6 +133,7 @@ export function forwardingSink(post: (call: ForwardedMetric) => void): MetricsSi
     securityEvent: (...args) => post({ method: 'securityEvent', args }),
     tokensIssued: (...args) => post({ method: 'tokensIssued', args }),
     rateLimitHit: (...args) => post({ method: 'rateLimitHit', args }),
+    edgeDecision: (...args) => post({ method: 'edgeDecision', args }),
   };
 }
 

@@ -8,6 +8,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { safeEqual } from '../../crypto.ts';
+import type { EdgeDecisionKind } from '../../oauth/edge-decision.ts';
 import type { SecurityEvent } from '../../oauth/ports.ts';
 import { installMetricsSink, processDbPoolStats, readinessChecks, type IssuingGrant, type RateLimitKey, type TokenKind } from './hooks.ts';
 import { isLoopbackAddress } from '../runtime/client-address.ts';
@@ -25,6 +26,7 @@ const SECURITY_ACTIONS = new Set<SecurityEvent['action']>([
   'oauth.client_updated',
   'oauth.client_deleted',
   'oauth.token_revoked',
+  'oauth.edge_refused',
 ]);
 
 /** Reasons come from code, not from requests; still, only short snake_case words become labels. */
@@ -100,6 +102,12 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
     labelNames: ['route', 'limit'] as const,
     registers: [registry],
   });
+  const edgeDecisions = new Counter({
+    name: 'gatehouse_edge_decisions_total',
+    help: 'Answers of the edge decision endpoint, by registered resource server URL and decision (allow, unauthenticated, insufficient_scope, refused)',
+    labelNames: ['resource', 'decision'] as const,
+    registers: [registry],
+  });
   new Gauge({
     name: 'gatehouse_db_pool_connections',
     help: 'Database pool connections of the instance by state (total, idle, waiting = requests queued for a connection); PostgreSQL only',
@@ -164,6 +172,9 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
     },
     rateLimitHit(route: string, key: RateLimitKey): void {
       rateLimitHits.inc({ route: rateLimitRouteLabel(route), limit: key === 'client' || key === 'client_address' ? key : 'ip' });
+    },
+    edgeDecision(resource: string, decision: EdgeDecisionKind): void {
+      edgeDecisions.inc({ resource, decision });
     },
   };
 }

@@ -15,6 +15,7 @@ const EXACT = new Set<string>([
   ENDPOINTS.revocation,
   ENDPOINTS.introspection,
   ENDPOINTS.jwks,
+  ENDPOINTS.edgeDecision,
   '/sign-out',
   '/api/me',
 ]);
