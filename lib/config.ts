@@ -5,6 +5,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { trustedHostProblem, type TrustedDocumentHosts } from './oauth/cimd-trust.ts';
 import { REGISTRATION_POLICIES, type RegistrationPolicy } from './oauth/client-trust.ts';
+import { isUrl, parseUrl } from './parse-url.ts';
 
 export class ConfigError extends Error {
   constructor(
@@ -62,7 +63,7 @@ function absoluteUrl(opts: { httpsOnly?: boolean } = {}) {
 }
 
 const issuerUrl = absoluteUrl().superRefine((value, ctx) => {
-  const url = URL.canParse(value) ? new URL(value) : null;
+  const url = parseUrl(value);
   if (!url) return;
   if (url.search || url.hash || value.includes('?') || value.includes('#')) {
     ctx.addIssue({ code: 'custom', message: 'must not have a query or fragment (RFC 8414 §2)' });
@@ -78,13 +79,13 @@ const databaseUrl = z.string().superRefine((value, ctx) => {
     return;
   }
   if (/^postgres(ql)?:\/\//.test(value)) {
-    if (!URL.canParse(value)) ctx.addIssue({ code: 'custom', message: 'is not a valid PostgreSQL URL' });
+    if (!isUrl(value)) ctx.addIssue({ code: 'custom', message: 'is not a valid PostgreSQL URL' });
     return;
   }
   ctx.addIssue({ code: 'custom', message: `unsupported database "${value.split(':')[0]}" (use file:… for SQLite or postgresql://…)` });
 });
 
-const redisUrl = z.string().refine((v) => /^rediss?:\/\//.test(v) && URL.canParse(v), {
+const redisUrl = z.string().refine((v) => /^rediss?:\/\//.test(v) && isUrl(v), {
   message: 'must be a redis:// or rediss:// URL',
 });
 

@@ -33,6 +33,7 @@ import { invalidClient, OAuthError } from './errors.ts';
 import type { OAuthClient, OAuthStore } from './ports.ts';
 import { isLoopbackHost, redirectUriProblem } from './redirect-uri.ts';
 import { parseScope } from './scope.ts';
+import { isUrl } from '../parse-url.ts';
 
 export const FETCH_FAILED_DESCRIPTION = 'the client metadata document could not be fetched';
 export const BLOCKED_DESCRIPTION = 'this application has been blocked by an administrator';
@@ -206,7 +207,7 @@ export function clientMetadataDocumentIdProblem(clientId: string, opts: { allowH
   if (/[\s\\\u0000-\u001f\u007f]/.test(clientId)) return 'must not contain whitespace, control characters or backslashes';
   const http = clientId.startsWith('http://');
   if (!clientId.startsWith('https://') && !http) return 'must be an https URL';
-  if (!URL.canParse(clientId)) return 'must be a valid URL';
+  if (!isUrl(clientId)) return 'must be a valid URL';
   const url = new URL(clientId);
   if (http && !(opts.allowHttpLoopback && isLoopbackHost(url.hostname))) return 'must be an https URL';
   if (clientId.includes('#')) return 'must not contain a fragment';
@@ -242,7 +243,7 @@ export function metadataDocumentClientRowId(clientId: string): string {
 const httpsUrl = z
   .string()
   .max(2000)
-  .refine((v) => URL.canParse(v) && new URL(v).protocol === 'https:', { error: 'must be an absolute https URL' });
+  .refine((v) => isUrl(v) && new URL(v).protocol === 'https:', { error: 'must be an absolute https URL' });
 
 const ZDocument = z.object({
   client_id: z.string({ error: 'client_id is required' }),

@@ -17,6 +17,7 @@ import { OAuthError } from './errors.ts';
 import type { OAuthClient, OAuthStore, TokenEndpointAuthMethod } from './ports.ts';
 import { redirectUriProblem } from './redirect-uri.ts';
 import { parseScope } from './scope.ts';
+import { isUrl } from '../parse-url.ts';
 
 export const CLIENT_ID_PREFIX = 'ghc_';
 export const CLIENT_SECRET_PREFIX = 'gh_cs_';
@@ -75,7 +76,7 @@ type RegistrationStore = Pick<OAuthStore, 'findClient' | 'insertClient' | 'updat
 // Validation (RFC 7591 §2)
 
 function isHttpsUrl(value: string): boolean {
-  if (!URL.canParse(value)) return false;
+  if (!isUrl(value)) return false;
   const url = new URL(value);
   return url.protocol === 'https:' && !url.username && !url.password;
 }

@@ -9,6 +9,7 @@ import { safeEqual } from '../crypto.ts';
 import type { OAuthContext } from './context.ts';
 import { OAuthError } from './errors.ts';
 import { ENDPOINTS } from './metadata.ts';
+import { isUrl } from '../parse-url.ts';
 
 /** Asymmetric algorithms only (§4.2: never `none` nor a MAC); advertised as dpop_signing_alg_values_supported. */
 export const DPOP_SIGNING_ALGS = ['ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512'];
@@ -61,7 +62,7 @@ export function tokenEndpointUrl(issuer: string): string {
 
 /** §4.3 (9): the URI without query and fragment, syntax-normalised (RFC 3986 §6.2.2, §6.2.3). */
 function sameHtu(htu: string, expected: string): boolean {
-  if (!URL.canParse(htu)) return false;
+  if (!isUrl(htu)) return false;
   const a = new URL(htu);
   const b = new URL(expected);
   return a.protocol === b.protocol && a.host === b.host && a.pathname === b.pathname;

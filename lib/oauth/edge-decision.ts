@@ -14,6 +14,7 @@ import { signJwt } from './jwt-signing.ts';
 import { resourceMetadataUrl } from './metadata.ts';
 import type { ResourceServerRecord, ScopeDefinition } from './ports.ts';
 import { formatScope } from './scope.ts';
+import { isUrl, parseUrl } from '../parse-url.ts';
 
 export const EDGE_ASSERTION_TYPE = 'gatehouse-edge+jwt';
 export const EDGE_ASSERTION_TTL_SECONDS = 60;
@@ -93,7 +94,7 @@ export function toolNeeded(httpMethod: string, mcp: { method?: string; name?: st
 export function findResourceServer(servers: readonly ResourceServerRecord[], target: URL): ResourceServerRecord | null {
   let best: { server: ResourceServerRecord; length: number } | null = null;
   for (const server of servers) {
-    if (!URL.canParse(server.url)) continue;
+    if (!isUrl(server.url)) continue;
     const url = new URL(server.url);
     if (url.origin !== target.origin) continue;
     const base = url.pathname.replace(/\/$/, '');
@@ -132,7 +133,7 @@ function forwardedUrl(header: HeaderReader): URL | null {
   // Only a host (and port): anything else would move the path or the origin.
   if (!/^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/.test(host)) return null;
   const value = `${proto}://${host}${uri}`;
-  return URL.canParse(value) ? new URL(value) : null;
+  return parseUrl(value);
 }
 
 function bearerToken(authorization: string | undefined): string | null | undefined {

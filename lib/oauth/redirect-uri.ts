@@ -1,6 +1,7 @@
 // Redirect URI rules (OAuth 2.1 §2.3.1, RFC 8252 §7.3, RFC 7591 §2): absolute,
 // https or http on a loopback address, no fragment, no wildcard; matched exactly,
 // except that a loopback URI may vary the port.
+import { isUrl } from '../parse-url.ts';
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', '[::1]', 'localhost']);
 
@@ -11,7 +12,7 @@ export function isLoopbackHost(hostname: string): boolean {
 /** Why a redirect URI may not be registered, or null when it may. */
 export function redirectUriProblem(uri: string): string | null {
   if (uri.includes('*')) return 'must not contain wildcards';
-  if (!URL.canParse(uri)) return 'must be an absolute URL';
+  if (!isUrl(uri)) return 'must be an absolute URL';
   const url = new URL(uri);
   if (uri.includes('#')) return 'must not contain a fragment';
   if (url.username || url.password) return 'must not contain credentials';
@@ -25,11 +26,11 @@ export function redirectUriProblem(uri: string): string | null {
 /** Exact match, or loopback match ignoring only the port (RFC 8252 §7.3). */
 export function isRedirectUriRegistered(requested: string, registered: readonly string[]): boolean {
   if (registered.includes(requested)) return true;
-  if (!URL.canParse(requested)) return false;
+  if (!isUrl(requested)) return false;
   const req = new URL(requested);
   if (req.protocol !== 'http:' || !isLoopbackHost(req.hostname)) return false;
   return registered.some((candidate) => {
-    if (!URL.canParse(candidate)) return false;
+    if (!isUrl(candidate)) return false;
     const reg = new URL(candidate);
     return (
       reg.protocol === 'http:' &&

@@ -4,6 +4,7 @@ import { invalidScope, invalidTarget } from './errors.ts';
 import type { ResourceServerRecord } from './ports.ts';
 import { isLoopbackHost } from './redirect-uri.ts';
 import { BUILT_IN_SCOPES } from './scope.ts';
+import { isUrl } from '../parse-url.ts';
 
 /** Lower-cases scheme and host (RFC 3986 §6.2.2.1) and keeps everything else as sent. */
 export function canonicalResource(value: string): string {
@@ -13,7 +14,7 @@ export function canonicalResource(value: string): string {
 }
 
 export function resourceProblem(value: string): string | null {
-  if (!URL.canParse(value)) return 'must be an absolute URI';
+  if (!isUrl(value)) return 'must be an absolute URI';
   if (value.includes('#')) return 'must not contain a fragment';
   const url = new URL(value);
   if (url.protocol === 'https:') return null;

@@ -22,6 +22,7 @@ import { handleRegistration } from './registration.ts';
 import { handleSignOut, redirectToSignOutPage } from './sign-out.ts';
 import { CORS, NO_STORE, failRequest, methodNotAllowed, sendEmpty, sendHtmlPage, sendJson, sendJsonText, sendOAuthError } from './respond.ts';
 import type { ScopeDefinition } from '../../oauth/ports.ts';
+import { isUrl } from '../../parse-url.ts';
 
 type Handler = (req: IncomingMessage, res: ServerResponse, app: AppContext, url: URL) => Promise<void>;
 type Route = {
@@ -107,7 +108,7 @@ async function servePublishedResource(req: IncomingMessage, res: ServerResponse,
   const origin = forwarded?.origin ?? new URL(app.config.issuer).origin;
   const path = url.pathname.slice(PROTECTED_RESOURCE_PREFIX.length) || '/';
   const store = getOAuthContext(app).store;
-  const server = (await store.listResourceServers()).find((s) => URL.canParse(s.url) && new URL(s.url).origin === origin && new URL(s.url).pathname === path);
+  const server = (await store.listResourceServers()).find((s) => isUrl(s.url) && new URL(s.url).origin === origin && new URL(s.url).pathname === path);
   if (!server) return false;
   const known = (await store.listScopes()).map((s) => s.name);
   sendJson(res, 200, registeredResourceMetadata(app.config.issuer, server, known), DISCOVERY_HEADERS);

@@ -3,6 +3,7 @@
 // rest. Never the raw URL: ids and query strings would make the label set
 // unbounded (and the authorization request's query has no place in metrics).
 import { ENDPOINTS } from '../../oauth/metadata.ts';
+import { isUrl } from '../../parse-url.ts';
 
 const EXACT = new Set<string>([
   '/healthz',
@@ -50,7 +51,7 @@ export function routedPathname(rawUrl: string | undefined, basePath: string): st
   const path = end === -1 ? target : target.slice(0, end);
   // A plain path is its own pathname: no URL parse for the common case.
   if (PLAIN_PATH.test(path) && !DOT_SEGMENT.test(path)) pathname = path;
-  else if (!target.startsWith('/') || !URL.canParse(target, 'http://localhost')) return null;
+  else if (!target.startsWith('/') || !isUrl(target, 'http://localhost')) return null;
   else pathname = new URL(target, 'http://localhost').pathname;
   if (basePath && pathname.startsWith(`${basePath}/`)) pathname = pathname.slice(basePath.length);
   return pathname;

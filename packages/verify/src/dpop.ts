@@ -17,6 +17,7 @@ const MAX_JTI_LENGTH = 256;
 
 export { createMemoryReplayCache, type DpopReplayCache } from './replay-cache.ts';
 import type { DpopReplayCache } from './replay-cache.ts';
+import { parseUrl } from './parse-url.ts';
 
 /** base64url(SHA-256(token)): the proof's `ath` (RFC 9449 §4.2). */
 export function accessTokenHash(token: string): string {
@@ -25,7 +26,7 @@ export function accessTokenHash(token: string): string {
 
 /** A URL for comparison: scheme and host normalized by the URL parser, query and fragment dropped (RFC 9449 §4.3 step 9). */
 function htuForm(value: string): string | null {
-  const url = URL.parse(value);
+  const url = parseUrl(value);
   if (!url) return null;
   url.search = '';
   url.hash = '';

@@ -3,6 +3,7 @@
 // path-suffixed well-known URL (§3.1) and, for clients that only try the root,
 // at the root one too.
 import { corsHeaders, type CorsOptions } from './cors.ts';
+import { isUrl } from './parse-url.ts';
 
 const WELL_KNOWN = '/.well-known/oauth-protected-resource';
 
@@ -12,7 +13,7 @@ const WELL_KNOWN = '/.well-known/oauth-protected-resource';
  * host lower-cased (RFC 3986 §6.2.2.1), everything else kept as written.
  */
 export function canonicalResource(resource: string): string {
-  if (!URL.canParse(resource)) throw new TypeError(`resource must be an absolute URL: ${resource}`);
+  if (!isUrl(resource)) throw new TypeError(`resource must be an absolute URL: ${resource}`);
   if (resource.includes('#')) throw new TypeError(`resource must not contain a fragment: ${resource}`);
   const url = new URL(resource);
   if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new TypeError(`resource must be an http(s) URL: ${resource}`);

@@ -18,6 +18,7 @@ import { ExpiringLru } from './lru.ts';
 import { canonicalResource, protectedResourceMetadata, protectedResourceMetadataPaths, resourceMetadataUrl, type ProtectedResourceMetadata } from './metadata.ts';
 import { extractToken } from './token-source.ts';
 import type { AuthInfo, FetchLike, RequestLike, TokenKind } from './types.ts';
+import { isUrl } from './parse-url.ts';
 
 export type VerifierOptions = {
   /** Gatehouse's issuer, exactly as it appears in `iss` (e.g. `https://auth.example.com`). */
@@ -138,7 +139,7 @@ function metadataUrl(issuer: string): string {
 
 export function createVerifier(options: VerifierOptions): Verifier {
   const issuer = options.issuer;
-  if (!URL.canParse(issuer)) throw new TypeError(`issuer must be an absolute URL: ${issuer}`);
+  if (!isUrl(issuer)) throw new TypeError(`issuer must be an absolute URL: ${issuer}`);
   const resource = canonicalResource(options.resource);
   // A client that sends `resource` as a parsed URL's href adds "/" to a pathless resource.
   const acceptedAudiences = new Set([resource, new URL(resource).href]);
@@ -153,7 +154,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
   if (!(dpopMaxAgeSec > 0)) throw new TypeError('dpop.maxAgeSec must be positive');
   const replayCache = options.dpop?.replayCache ?? createMemoryReplayCache({ now });
   const publicUrl = options.dpop?.publicUrl ?? new URL(resource).origin;
-  if (!URL.canParse(publicUrl) || !/^https?:$/.test(new URL(publicUrl).protocol)) throw new TypeError(`dpop.publicUrl must be an absolute http(s) URL: ${publicUrl}`);
+  if (!isUrl(publicUrl) || !/^https?:$/.test(new URL(publicUrl).protocol)) throw new TypeError(`dpop.publicUrl must be an absolute http(s) URL: ${publicUrl}`);
 
   // Gatehouse's metadata, fetched once when an endpoint is not configured.
   let discovered: Promise<Record<string, unknown>> | null = null;
