@@ -120,9 +120,13 @@ export function scopeUnlocking(tool: string, definitions: readonly ScopeDefiniti
 
 /** The forwarded URL (X-Forwarded-Proto, -Host, -Uri), only with the proxy secret; null without it, or when absent or malformed. */
 export function trustedForwardedUrl(proxySecret: string | null, header: HeaderReader): URL | null {
+  return presentsProxySecret(proxySecret, header) ? forwardedUrl(header) : null;
+}
+
+/** The request came through the edge: it carries the configured proxy secret (constant-time compare). */
+function presentsProxySecret(proxySecret: string | null, header: HeaderReader): boolean {
   const presented = header(PROXY_SECRET_HEADER);
-  if (!proxySecret || !presented || !safeEqual(presented, proxySecret)) return null;
-  return forwardedUrl(header);
+  return Boolean(proxySecret && presented && safeEqual(presented, proxySecret));
 }
 
 function forwardedUrl(header: HeaderReader): URL | null {
@@ -162,8 +166,7 @@ const refused = (reason: string, resource: string | null = null): EdgeDecision =
  */
 export async function decideEdgeRequest(ctx: OAuthContext, request: { proxySecret: string | null; header: HeaderReader }): Promise<EdgeDecision> {
   const { header } = request;
-  const presented = header(PROXY_SECRET_HEADER);
-  if (!request.proxySecret || !presented || !safeEqual(presented, request.proxySecret)) return refused('untrusted_proxy');
+  if (!presentsProxySecret(request.proxySecret, header)) return refused('untrusted_proxy');
   const target = forwardedUrl(header);
   if (!target) return refused('no_forwarded_url');
   const server = findResourceServer(await ctx.store.listResourceServers(), target);
