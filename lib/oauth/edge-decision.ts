@@ -14,7 +14,7 @@ import { signJwt } from './jwt-signing.ts';
 import { resourceMetadataUrl } from './metadata.ts';
 import type { ResourceServerRecord, ScopeDefinition } from './ports.ts';
 import { formatScope } from './scope.ts';
-import { isUrl, parseUrl } from '../parse-url.ts';
+import { parseUrl } from '../parse-url.ts';
 
 export const EDGE_ASSERTION_TYPE = 'gatehouse-edge+jwt';
 export const EDGE_ASSERTION_TTL_SECONDS = 60;
@@ -94,9 +94,8 @@ export function toolNeeded(httpMethod: string, mcp: { method?: string; name?: st
 export function findResourceServer(servers: readonly ResourceServerRecord[], target: URL): ResourceServerRecord | null {
   let best: { server: ResourceServerRecord; length: number } | null = null;
   for (const server of servers) {
-    if (!isUrl(server.url)) continue;
-    const url = new URL(server.url);
-    if (url.origin !== target.origin) continue;
+    const url = parseUrl(server.url);
+    if (!url || url.origin !== target.origin) continue;
     const base = url.pathname.replace(/\/$/, '');
     const path = target.pathname;
     if (path !== base && !path.startsWith(`${base}/`)) continue;

@@ -15,14 +15,14 @@ import { getOAuthContext } from '../oauth/provider.ts';
 import { clientIp, readBody, readForm } from './body.ts';
 import { handleConsentDecision } from './consent-decision.ts';
 import { countEdgeDecision, countRateLimitHit } from '../observability/hooks.ts';
-import { log } from '../runtime/logger.ts';
+import { errorSummary, log } from '../runtime/logger.ts';
 import { rateLimiterOf } from './rate-limit.ts';
 import { tokenClientLimits, type TokenClientLimits } from './token-client-limits.ts';
 import { handleRegistration } from './registration.ts';
 import { handleSignOut, redirectToSignOutPage } from './sign-out.ts';
 import { CORS, NO_STORE, failRequest, methodNotAllowed, sendEmpty, sendHtmlPage, sendJson, sendJsonText, sendOAuthError } from './respond.ts';
 import type { ScopeDefinition } from '../../oauth/ports.ts';
-import { isUrl } from '../../parse-url.ts';
+import { parseUrl } from '../../parse-url.ts';
 
 type Handler = (req: IncomingMessage, res: ServerResponse, app: AppContext, url: URL) => Promise<void>;
 type Route = {
@@ -86,7 +86,7 @@ const serverFeatures = (config: AppContext['config']) => ({
 const serveMetadata: Handler = async (_req, res, app) => {
   const scopes = await getOAuthContext(app).store.listScopes();
   const features = serverFeatures(app.config);
-  const variant = `as ${app.config.issuer} ${JSON.stringify(features)}`;
+  const variant = `as ${app.config.issuer} ${features.dynamicRegistration} ${features.clientIdMetadataDocuments}`;
   sendJsonText(res, 200, serialized(scopes, variant, () => authorizationServerMetadata(app.config.issuer, scopeNames(scopes), features)), DISCOVERY_HEADERS);
 };
 
@@ -108,7 +108,10 @@ async function servePublishedResource(req: IncomingMessage, res: ServerResponse,
   const origin = forwarded?.origin ?? new URL(app.config.issuer).origin;
   const path = url.pathname.slice(PROTECTED_RESOURCE_PREFIX.length) || '/';
   const store = getOAuthContext(app).store;
-  const server = (await store.listResourceServers()).find((s) => isUrl(s.url) && new URL(s.url).origin === origin && new URL(s.url).pathname === path);
+  const server = (await store.listResourceServers()).find((s) => {
+    const url = parseUrl(s.url);
+    return url !== null && url.origin === origin && url.pathname === path;
+  });
   if (!server) return false;
   const known = (await store.listScopes()).map((s) => s.name);
   sendJson(res, 200, registeredResourceMetadata(app.config.issuer, server, known), DISCOVERY_HEADERS);
@@ -147,7 +150,7 @@ async function recordOutcome(limits: TokenClientLimits, outcome: 'success' | 'fa
   try {
     await limits.record(outcome);
   } catch (error) {
-    log('warn', 'token endpoint: rate limit not counted', { error: (error as Error).message });
+    log('warn', 'token endpoint: rate limit not counted', { error: errorSummary(error) });
   }
 }
 

@@ -25,13 +25,12 @@ export type TokenClientLimits = {
   record(outcome: 'success' | 'failure'): Promise<void>;
 };
 
-/** A client_id is the caller's choice, of any length: keys hold its digest. */
-const clientKey = (clientId: string) => hashToken(clientId);
-
 export function tokenClientLimits(limiter: RateLimiter, clientId: string, address: string): TokenClientLimits {
+  // A client_id is the caller's choice, of any length: keys hold its digest.
   // The address first: it never holds `|`, so no client_id can forge another pair's key.
-  const failures = `token-fail|${address}|${clientKey(clientId)}`;
-  const successes = `token-ok|${clientKey(clientId)}`;
+  const client = hashToken(clientId);
+  const failures = `token-fail|${address}|${client}`;
+  const successes = `token-ok|${client}`;
   const { failuresPerAddress: f, successesPerClient: s } = TOKEN_CLIENT_LIMITS;
   const refused = (decision: RateLimitDecision, limit: 'client' | 'client_address'): TokenClientDecision | null =>
     decision.allowed ? null : { ...decision, limit };

@@ -2,7 +2,7 @@
 // every interval; a run still going is shared, never doubled. The timers are
 // unref'd, so they never keep the process alive. A failed run (a database
 // hiccup) is logged and tried again at the next tick.
-import { log } from './logger.ts';
+import { errorSummary, log } from './logger.ts';
 
 export type PeriodicJob = { stop(): void; runNow(): Promise<number> };
 
@@ -11,7 +11,7 @@ export function startPeriodicJob(name: string, task: () => Promise<number>, opts
   const run = (): Promise<number> =>
     (running ??= task()
       .catch((error: unknown) => {
-        log('warn', `${name} failed`, { error: (error as Error).message });
+        log('warn', `${name} failed`, { error: errorSummary(error) });
         return 0;
       })
       .finally(() => {
